@@ -1,0 +1,91 @@
+// Bitmaps, popcount and hash fragments: the trie's branching arithmetic.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#if defined(__cpp_lib_bitops) || (__cplusplus >= 202002L)
+#include <bit>
+#endif
+
+#include "config.hpp"
+
+namespace hamt::detail {
+
+using hash_t = std::uint64_t;
+inline constexpr unsigned hash_bits = 64;
+
+// popcount as one instruction where the target has it (x86-64 with POPCNT, ARM64's cnt) and as
+// a branch-free SWAR sequence otherwise: in a default x86-64 build __builtin_popcount would be a
+// call into libgcc, which costs more than the SWAR code on this hot path.
+#if defined(__POPCNT__) || defined(__aarch64__) || defined(__ARM_NEON) || defined(__wasm_simd128__)
+#define HAMT_HAS_FAST_POPCOUNT 1
+#else
+#define HAMT_HAS_FAST_POPCOUNT 0
+#endif
+
+HAMT_ALWAYS_INLINE constexpr unsigned popcount(std::uint32_t x) noexcept {
+#if HAMT_HAS_FAST_POPCOUNT && (defined(__GNUC__) || defined(__clang__))
+    return static_cast<unsigned>(__builtin_popcount(x));
+#else
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+    return (x * 0x01010101u) >> 24;
+#endif
+}
+
+HAMT_ALWAYS_INLINE constexpr unsigned popcount(std::uint64_t x) noexcept {
+#if HAMT_HAS_FAST_POPCOUNT && (defined(__GNUC__) || defined(__clang__))
+    return static_cast<unsigned>(__builtin_popcountll(x));
+#else
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return static_cast<unsigned>((x * 0x0101010101010101u) >> 56);
+#endif
+}
+
+// Index of the lowest set bit; x != 0. Compilers emit tzcnt/bsf/rbit+clz without library calls.
+HAMT_ALWAYS_INLINE constexpr unsigned lowest_bit_index(std::uint64_t x) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    return static_cast<unsigned>(__builtin_ctzll(x));
+#else
+    unsigned n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        ++n;
+    }
+    return n;
+#endif
+}
+
+// The branching arithmetic of a trie that consumes `Bits` hash bits per level.
+//
+// Fragments are taken from the low end of the 64-bit hash upwards: level d uses bits
+// [d*Bits, d*Bits + Bits). The last regular level may have fewer than Bits bits left. Nodes at
+// depth `collision_depth` hold keys whose full hashes are equal; shifts never reach 64.
+template <unsigned Bits>
+struct branching {
+    static_assert(Bits >= 1 && Bits <= 6, "bits per level must be between 1 and 6");
+    using bitmap_t = std::conditional_t<(Bits <= 5), std::uint32_t, std::uint64_t>;
+
+    static constexpr unsigned bits = Bits;
+    static constexpr unsigned branches = 1u << Bits;
+    static constexpr hash_t mask = branches - 1;
+    static constexpr unsigned collision_depth = (hash_bits + Bits - 1) / Bits;
+
+    HAMT_ALWAYS_INLINE static constexpr unsigned fragment(hash_t h, unsigned depth) noexcept {
+        HAMT_ASSERT(depth < collision_depth);
+        return static_cast<unsigned>((h >> (depth * Bits)) & mask);
+    }
+    HAMT_ALWAYS_INLINE static constexpr bitmap_t bit(hash_t h, unsigned depth) noexcept {
+        return bitmap_t(1) << fragment(h, depth);
+    }
+    // Number of set bits of `map` below `bit` (a single set bit): the compressed index.
+    HAMT_ALWAYS_INLINE static constexpr unsigned index(bitmap_t map, bitmap_t bit) noexcept {
+        return popcount(static_cast<bitmap_t>(map & (bit - 1)));
+    }
+};
+
+} // namespace hamt::detail

@@ -1,0 +1,134 @@
+// The forward iterator: a fixed-size stack of the child slots still to visit on the path from
+// the root, and the run of entries of the current node. It never allocates.
+//
+// Order: a node's entries first (one contiguous run), then its children, depth first. An
+// iterator may also stand on a single entry whose run was cut short (erase(iterator) returns
+// one after folding a sub-node into an ancestor, so that the folded entry is visited once and
+// iteration resumes with the ancestor's next child).
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <iterator>
+#include <type_traits>
+
+#include "layout.hpp"
+
+namespace hamt::detail {
+
+template <class Trie>
+struct trie_access;
+template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
+class trie;
+
+template <class Layout, class Value, bool Const>
+class trie_iterator {
+    using layout_t = Layout;
+    using slot = typename layout_t::slot;
+    static constexpr unsigned levels = layout_t::collision_depth + 1;
+
+    template <class, class, bool>
+    friend class trie_iterator;
+    template <class>
+    friend struct trie_access;
+    template <class, class, class, class, unsigned>
+    friend class trie;
+
+    // Child slots of the node at one depth that are not yet visited.
+    struct level {
+        const std::byte* next;
+        const std::byte* end;
+    };
+
+public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::remove_const_t<Value>;
+    using difference_type = std::ptrdiff_t;
+    using pointer = std::conditional_t<Const, const Value*, Value*>;
+    using reference = std::conditional_t<Const, const Value&, Value&>;
+
+    trie_iterator() noexcept = default;
+
+    template <bool C = Const, class = std::enable_if_t<C>>
+    trie_iterator(const trie_iterator<Layout, Value, false>& other) noexcept
+        : cur_(other.cur_), last_(other.last_), depth_(other.depth_) {
+        std::memcpy(stack_, other.stack_, sizeof stack_);
+    }
+
+    reference operator*() const noexcept { return *cur_; }
+    pointer operator->() const noexcept { return cur_; }
+
+    trie_iterator& operator++() noexcept {
+        HAMT_ASSERT(cur_ != nullptr);
+        if (HAMT_UNLIKELY(++cur_ == last_)) advance();
+        return *this;
+    }
+    trie_iterator operator++(int) noexcept {
+        trie_iterator old(*this);
+        ++*this;
+        return old;
+    }
+
+    friend bool operator==(const trie_iterator& a, const trie_iterator& b) noexcept {
+        return a.cur_ == b.cur_;
+    }
+    friend bool operator!=(const trie_iterator& a, const trie_iterator& b) noexcept {
+        return a.cur_ != b.cur_;
+    }
+
+private:
+    // Enters the node of slot `s` at `depth`: its children become pending and its entries the
+    // current run. Returns false if it has no entries.
+    bool enter(const slot& s, unsigned depth) noexcept {
+        depth_ = depth;
+        const std::byte* base = layout_t::base(s);
+        std::size_t nc = 0, ne;
+        if (depth == layout_t::collision_depth) {
+            ne = s.datamap;
+        } else {
+            nc = layout_t::child_count(s);
+            ne = layout_t::entry_count(s);
+        }
+        const std::byte* children_end = base + nc * layout_t::child_size;
+        stack_[depth] = level{base, children_end};
+        if (ne == 0) return false;
+        cur_ = reinterpret_cast<Value*>(const_cast<std::byte*>(children_end));
+        last_ = cur_ + ne;
+        return true;
+    }
+
+    // Moves to the next node with entries after the current run, or to end.
+    HAMT_NOINLINE void advance() noexcept {
+        unsigned depth = depth_;
+        for (;;) {
+            level& l = stack_[depth];
+            if (l.next != l.end) {
+                const slot& s = *reinterpret_cast<const slot*>(l.next);
+                l.next += layout_t::child_size;
+                if (enter(s, depth + 1)) return;
+                depth = depth_;
+                continue;
+            }
+            if (depth == 0) {
+                cur_ = nullptr;
+                return;
+            }
+            --depth;
+        }
+    }
+
+    // Positions on the first entry of the trie under root slot `root`, or end.
+    void begin_at(const slot& root) noexcept {
+        cur_ = nullptr;
+        if (root.tagged == 0) return;
+        if (!enter(root, 0)) advance();
+    }
+
+    // Only stack_[0..depth_] is meaningful; the rest is left unset (an iterator is copied often).
+    Value* cur_ = nullptr;
+    Value* last_ = nullptr;
+    unsigned depth_ = 0;
+    level stack_[levels];
+};
+
+} // namespace hamt::detail

@@ -1,0 +1,909 @@
+// The trie engine: lookup, insert, erase, copy and destruction over the node layout, written
+// once for maps and sets (Policy says how to get the key out of an element).
+//
+// Invariants (checked by hamt::debug::check_invariants):
+//  - the root slot is {0, 0, 0} exactly when the container is empty;
+//  - a node's datamap and nodemap are disjoint; entries and child slots are in fragment order;
+//  - canonical form: a node below the root holds at least two entries in its subtree, and a node
+//    below the root with no child slots holds at least two entries (a lone entry lives inline in
+//    its parent); so equal key sets give equal shapes;
+//  - an entry at depth d sits at the fragments of its hash for depths 0..d;
+//  - collision nodes sit at collision_depth, hold >= 2 entries with one full hash, distinct keys;
+//  - size_ is the number of entries.
+//
+// Ownership: this engine owns its nodes exclusively and mutates them in place; memory comes from
+// the per-container node_arena. A persistent variant would add reference counts to nodes and
+// copy a node before mutating it when shared; the node layout leaves the block's first bytes to
+// such a policy (none are used here).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "../hash.hpp"
+#include "arena.hpp"
+#include "bits.hpp"
+#include "ebo.hpp"
+#include "elements.hpp"
+#include "iterator.hpp"
+#include "layout.hpp"
+
+namespace hamt::detail {
+
+template <class H, class = void>
+struct is_avalanching : std::false_type {};
+template <class H>
+struct is_avalanching<H, std::void_t<typename H::is_avalanching>> : std::true_type {};
+
+template <class H, class E, class = void>
+struct is_transparent_pair : std::false_type {};
+template <class H, class E>
+struct is_transparent_pair<H, E,
+                           std::void_t<typename H::is_transparent, typename E::is_transparent>>
+    : std::true_type {};
+
+inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
+class trie : private ebo_storage<Hash, struct hash_tag>,
+             private ebo_storage<KeyEqual, struct key_equal_tag> {
+    using hash_base = ebo_storage<Hash, struct hash_tag>;
+    using equal_base = ebo_storage<KeyEqual, struct key_equal_tag>;
+
+    template <class>
+    friend struct trie_access;
+
+public:
+    using key_type = typename Policy::key_type;
+    using value_type = typename Policy::value_type;
+    using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using hasher = Hash;
+    using key_equal = KeyEqual;
+    using allocator_type = Allocator;
+    using reference = value_type&;
+    using const_reference = const value_type&;
+    using pointer = typename std::allocator_traits<Allocator>::pointer;
+    using const_pointer = typename std::allocator_traits<Allocator>::const_pointer;
+
+    using layout_t = layout<value_type, Bits>;
+    using slot = typename layout_t::slot;
+    using iterator = trie_iterator<layout_t, value_type, !Policy::is_map>;
+    using const_iterator = trie_iterator<layout_t, value_type, true>;
+
+    static_assert(std::is_same_v<typename std::allocator_traits<Allocator>::value_type, value_type>,
+                  "Allocator::value_type must be the container's value_type");
+
+protected:
+    using br = branching<Bits>;
+    using bitmap_t = typename br::bitmap_t;
+    using value_alloc = typename std::allocator_traits<Allocator>::template rebind_alloc<value_type>;
+    using ops = element_ops<Policy, value_alloc>;
+    using arena_t = node_arena<Allocator, layout_t::granule, layout_t::max_regular_granules>;
+    using alloc_traits = std::allocator_traits<Allocator>;
+
+    static constexpr unsigned cd = layout_t::collision_depth;
+    static constexpr std::size_t C = layout_t::child_size;
+    static constexpr std::size_t G = layout_t::granule;
+
+public:
+    // ---- construction -----------------------------------------------------------------------
+
+    trie() = default;
+    trie(const Hash& h, const KeyEqual& eq, const Allocator& a)
+        : hash_base(h), equal_base(eq), arena_(a) {}
+    ~trie() { destroy_all(); }
+
+    trie(const trie&) = delete;
+    trie& operator=(const trie&) = delete;
+
+    // ---- observers --------------------------------------------------------------------------
+
+    size_type size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    hasher hash_function() const { return hash_base::get(); }
+    key_equal key_eq() const { return equal_base::get(); }
+    allocator_type get_allocator() const noexcept { return allocator_type(arena_.allocator()); }
+    size_type max_size() const noexcept {
+        using va_traits = std::allocator_traits<value_alloc>;
+        value_alloc va(arena_.allocator());
+        std::size_t by_alloc = va_traits::max_size(va);
+        std::size_t by_type = static_cast<std::size_t>(PTRDIFF_MAX) / sizeof(value_type);
+        return by_alloc < by_type ? by_alloc : by_type;
+    }
+
+    // ---- hashing ----------------------------------------------------------------------------
+
+    template <class K>
+    hash_t hash_of(const K& key) const {
+        if constexpr (is_avalanching<Hash>::value) {
+            return static_cast<hash_t>(hash_base::get()(key));
+        } else {
+            return mix64(static_cast<hash_t>(hash_base::get()(key)));
+        }
+    }
+    template <class A, class B>
+    bool equal_keys(const A& a, const B& b) const {
+        return equal_base::get()(a, b);
+    }
+
+    // ---- iteration --------------------------------------------------------------------------
+
+    iterator begin() noexcept {
+        iterator it;
+        it.begin_at(root_);
+        return it;
+    }
+    const_iterator begin() const noexcept {
+        const_iterator it;
+        it.begin_at(root_);
+        return it;
+    }
+    iterator end() noexcept { return iterator(); }
+    const_iterator end() const noexcept { return const_iterator(); }
+
+    // ---- lookup -----------------------------------------------------------------------------
+
+    // The element with `key` (hash h), or nullptr.
+    template <class K>
+    value_type* find_ptr(const K& key, hash_t h) const {
+        const slot* s = &root_;
+        for (unsigned depth = 0; depth < cd; ++depth) {
+            const bitmap_t bit = br::bit(h, depth);
+            const std::byte* base = layout_t::base(*s);
+            if (s->nodemap & bit) {
+                s = reinterpret_cast<const slot*>(base + br::index(s->nodemap, bit) * C);
+                continue;
+            }
+            if (s->datamap & bit) {
+                value_type* e = reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
+                                                              layout_t::child_count(*s) * C) +
+                                br::index(s->datamap, bit);
+                return equal_keys(key, Policy::key_of(*e)) ? e : nullptr;
+            }
+            return nullptr;
+        }
+        return find_in_collision(*s, key);
+    }
+
+    // The same lookup, recording the path in an iterator (end() if absent).
+    template <class It, class K>
+    It find_iterator(const K& key, hash_t h) const {
+        It it;
+        const slot* s = &root_;
+        for (unsigned depth = 0; depth < cd; ++depth) {
+            const bitmap_t bit = br::bit(h, depth);
+            const std::byte* base = layout_t::base(*s);
+            const std::size_t nc = layout_t::child_count(*s);
+            if (s->nodemap & bit) {
+                const std::byte* child = base + br::index(s->nodemap, bit) * C;
+                it.stack_[depth] = {child + C, base + nc * C};
+                s = reinterpret_cast<const slot*>(child);
+                continue;
+            }
+            if (s->datamap & bit) {
+                value_type* entries =
+                    reinterpret_cast<value_type*>(const_cast<std::byte*>(base) + nc * C);
+                value_type* e = entries + br::index(s->datamap, bit);
+                if (!equal_keys(key, Policy::key_of(*e))) return It();
+                it.stack_[depth] = {base, base + nc * C};
+                it.depth_ = depth;
+                it.cur_ = e;
+                it.last_ = entries + layout_t::entry_count(*s);
+                return it;
+            }
+            return It();
+        }
+        value_type* e = find_in_collision(*s, key);
+        if (!e) return It();
+        const std::byte* base = layout_t::base(*s);
+        it.stack_[cd] = {base, base};
+        it.depth_ = cd;
+        it.cur_ = e;
+        it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
+        return it;
+    }
+
+    // An iterator to element p, whose hash is h (p must be in the trie).
+    template <class It>
+    It iterator_at(const value_type* p, hash_t h) const noexcept {
+        It it;
+        const slot* s = &root_;
+        unsigned depth = 0;
+        for (; depth < cd; ++depth) {
+            const bitmap_t bit = br::bit(h, depth);
+            const std::byte* base = layout_t::base(*s);
+            const std::size_t nc = layout_t::child_count(*s);
+            if (s->nodemap & bit) {
+                const std::byte* child = base + br::index(s->nodemap, bit) * C;
+                it.stack_[depth] = {child + C, base + nc * C};
+                s = reinterpret_cast<const slot*>(child);
+                continue;
+            }
+            HAMT_ASSERT(s->datamap & bit);
+            it.stack_[depth] = {base, base + nc * C};
+            it.depth_ = depth;
+            it.cur_ = const_cast<value_type*>(p);
+            it.last_ = layout_t::entries(*s) + layout_t::entry_count(*s);
+            return it;
+        }
+        const std::byte* base = layout_t::base(*s);
+        it.stack_[cd] = {base, base};
+        it.depth_ = cd;
+        it.cur_ = const_cast<value_type*>(p);
+        it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
+        return it;
+    }
+
+    // ---- insertion --------------------------------------------------------------------------
+
+    // Inserts the element made by make(value_type* raw) unless `key` (hash h) is present.
+    // Returns the element with that key and whether it was inserted. Strong guarantee.
+    template <class K, class Make>
+    std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key, Make&& make) {
+        slot* s = &root_;
+        for (unsigned depth = 0; depth < cd; ++depth) {
+            const bitmap_t bit = br::bit(h, depth);
+            if (s->nodemap & bit) {
+                s = layout_t::child(*s, br::index(s->nodemap, bit));
+                continue;
+            }
+            if (s->datamap & bit) {
+                const unsigned i = br::index(s->datamap, bit);
+                value_type* e = layout_t::entry(*s, i);
+                if (equal_keys(key, Policy::key_of(*e))) return {e, false};
+                value_type* p = split(*s, depth, bit, i, h, make);
+                ++size_;
+                return {p, true};
+            }
+            value_type* p = insert_entry(*s, bit, make);
+            ++size_;
+            return {p, true};
+        }
+        if (value_type* e = find_in_collision(*s, key)) return {e, false};
+        value_type* p = append_collision(*s, make);
+        ++size_;
+        return {p, true};
+    }
+
+    // ---- erasure ----------------------------------------------------------------------------
+
+    // Removes the element with `key` (hash h); returns the number removed.
+    template <class K>
+    size_type erase_key(const K& key, hash_t h) {
+        slot* path[cd + 1];
+        path[0] = &root_;
+        slot* s = &root_;
+        for (unsigned depth = 0; depth < cd; ++depth) {
+            const bitmap_t bit = br::bit(h, depth);
+            if (s->nodemap & bit) {
+                s = layout_t::child(*s, br::index(s->nodemap, bit));
+                path[depth + 1] = s;
+                continue;
+            }
+            if (s->datamap & bit) {
+                const unsigned i = br::index(s->datamap, bit);
+                if (!equal_keys(key, Policy::key_of(*layout_t::entry(*s, i)))) return 0;
+                remove_entry<false>(path, depth, i, nullptr);
+                return 1;
+            }
+            return 0;
+        }
+        value_type* e = find_in_collision(*s, key);
+        if (!e) return 0;
+        remove_entry<false>(path, cd, static_cast<std::size_t>(e - collision_entries(*s)), nullptr);
+        return 1;
+    }
+
+    // Removes the element at `pos`; returns the iterator to the element after it.
+    iterator erase_at(const_iterator pos) {
+        HAMT_ASSERT(pos.cur_ != nullptr);
+        slot* path[cd + 1];
+        path[0] = &root_;
+        for (unsigned d = 0; d < pos.depth_; ++d)
+            path[d + 1] = const_cast<slot*>(reinterpret_cast<const slot*>(pos.stack_[d].next - C));
+        const slot& s = *path[pos.depth_];
+        value_type* entries =
+            pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
+        iterator next = mutable_iterator(pos);
+        remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(pos.cur_ - entries), &next);
+        return next;
+    }
+
+    static iterator mutable_iterator(const const_iterator& pos) noexcept {
+        iterator it;
+        it.cur_ = pos.cur_;
+        it.last_ = pos.last_;
+        it.depth_ = pos.depth_;
+        std::memcpy(it.stack_, pos.stack_, sizeof it.stack_);
+        return it;
+    }
+
+    // ---- whole-container operations ---------------------------------------------------------
+
+    // Destroys every element and returns all memory; the container is empty afterwards.
+    void destroy_all() noexcept {
+        if (root_.tagged != 0) {
+            const bool walk = !(std::is_trivially_destructible_v<value_type> && ops::bitwise) ||
+                              arena_.direct_count() != 0;
+            if (walk) destroy_subtree(root_, 0, /*free_nodes=*/true);
+        }
+        arena_.release_all();
+        root_ = slot{0, 0, 0};
+        size_ = 0;
+    }
+
+    // Makes this (empty) trie a structural copy of `other`. On a throw this stays empty.
+    void copy_from(const trie& other) {
+        HAMT_ASSERT(size_ == 0 && root_.tagged == 0);
+        if (other.root_.tagged == 0) return;
+        arena_.reserve(other.node_bytes());
+        HAMT_TRY {
+            root_ = clone(other.root_, 0);
+        }
+        HAMT_CATCH_ALL {
+            destroy_all();
+            HAMT_RETHROW;
+        }
+        size_ = other.size_;
+    }
+
+    // Takes other's nodes (allocators must be equal or propagated already).
+    void steal(trie& other) noexcept {
+        HAMT_ASSERT(size_ == 0 && root_.tagged == 0);
+        arena_.adopt(other.arena_);
+        root_ = std::exchange(other.root_, slot{0, 0, 0});
+        size_ = std::exchange(other.size_, 0);
+    }
+
+    void swap_contents(trie& other) noexcept {
+        std::swap(root_, other.root_);
+        std::swap(size_, other.size_);
+        arena_.swap(other.arena_);
+    }
+    void swap_functions(trie& other) noexcept(std::is_nothrow_swappable_v<Hash> &&
+                                              std::is_nothrow_swappable_v<KeyEqual>) {
+        using std::swap;
+        swap(hash_base::get(), other.hash_base::get());
+        swap(equal_base::get(), other.equal_base::get());
+    }
+    void assign_functions(const trie& other) {
+        hash_base::get() = other.hash_base::get();
+        equal_base::get() = other.equal_base::get();
+    }
+    void swap_allocators(trie& other) noexcept { arena_.swap_allocators(other.arena_); }
+    void assign_allocator(const trie& other) noexcept {
+        arena_.allocator() = other.arena_.allocator();
+    }
+    bool same_allocator(const trie& other) const noexcept {
+        return arena_.allocator() == other.arena_.allocator();
+    }
+
+    void reserve_nodes(size_type n) {
+        // About one node per three entries for random hashes (see README, "Memory").
+        arena_.reserve(n * sizeof(value_type) + n / 3 * C);
+    }
+
+    // Bytes in live nodes, slack included.
+    std::size_t node_bytes() const noexcept {
+        return root_.tagged ? subtree_bytes(root_, 0) : 0;
+    }
+
+protected:
+    // ---- node primitives --------------------------------------------------------------------
+
+    static unsigned fragment_of(hash_t h, unsigned depth) noexcept { return br::fragment(h, depth); }
+    static const key_type& key_of(const value_type& v) noexcept { return Policy::key_of(v); }
+
+    value_alloc make_value_alloc() const noexcept { return value_alloc(arena_.allocator()); }
+
+    static value_type* collision_entries(const slot& s) noexcept {
+        return reinterpret_cast<value_type*>(layout_t::base(s));
+    }
+    static std::size_t collision_block(const slot& s) noexcept {
+        return layout_t::collision_granules(s.nodemap);
+    }
+    static std::size_t block_granules(const slot& s, unsigned depth) noexcept {
+        return depth == cd ? collision_block(s) : layout_t::block_granules(s);
+    }
+
+    template <class K>
+    value_type* find_in_collision(const slot& s, const K& key) const {
+        value_type* e = collision_entries(s);
+        for (std::size_t i = 0, n = s.datamap; i < n; ++i)
+            if (equal_keys(key, Policy::key_of(e[i]))) return e + i;
+        return nullptr;
+    }
+
+    // Slack that a freshly allocated node gets for `needed` granules of contents.
+    static std::size_t growth_slack(std::size_t) noexcept { return 0; }
+
+    // Records `block` granules for a node that needs `used`, giving back slack the tag cannot
+    // hold.
+    void set_block(slot& s, std::byte* base, std::size_t block, std::size_t used) noexcept {
+        std::size_t slack = block - used;
+        if (slack > layout_t::max_slack) {
+            arena_.release_tail(base, block, used);
+            slack = 0;
+        }
+        s.tagged = layout_t::tag(base, slack);
+    }
+
+    // Frees a node given its slot and depth (elements already destroyed or relocated).
+    void free_node(const slot& s, unsigned depth) noexcept {
+        arena_.deallocate(layout_t::base(s), block_granules(s, depth));
+    }
+
+    // An allocated-but-unlinked node, freed on scope exit unless released: the building block
+    // of the strong guarantee.
+    class pending_block {
+    public:
+        pending_block() = default;
+        pending_block(const pending_block&) = delete;
+        pending_block& operator=(const pending_block&) = delete;
+        ~pending_block() {
+            if (base) arena_->deallocate(base, granules_);
+        }
+        void acquire(arena_t& arena, std::size_t granules) {
+            HAMT_ASSERT(base == nullptr);
+            arena_ = &arena;
+            base = arena.allocate(granules);
+            granules_ = granules;
+        }
+        std::byte* release() noexcept { return std::exchange(base, nullptr); }
+
+        std::byte* base = nullptr;
+
+    private:
+        arena_t* arena_ = nullptr;
+        std::size_t granules_ = 0;
+    };
+
+    // Inserts a new entry at fragment `bit` of the regular node of slot s.
+    template <class Make>
+    value_type* insert_entry(slot& s, bitmap_t bit, Make& make) {
+        value_alloc va = make_value_alloc();
+        const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
+        const std::size_t k = br::index(s.datamap, bit);
+        const std::size_t need = layout_t::granules(nc, ne + 1);
+        std::byte* base = layout_t::base(s);
+        const std::size_t block = s.tagged ? layout_t::block_granules(s) : 0;
+
+        if constexpr (!ops::copy_to_rebuild) {
+            if (need <= block) {
+                value_type* es = layout_t::entries(s);
+                ops::relocate_backward(va, es + k + 1, es + k, ne - k);
+                HAMT_TRY {
+                    make(es + k);
+                }
+                HAMT_CATCH_ALL {
+                    ops::relocate_forward(va, es + k, es + k + 1, ne - k);
+                    HAMT_RETHROW;
+                }
+                s.datamap |= bit;
+                s.tagged = layout_t::tag(base, block - need);
+                return es + k;
+            }
+        }
+        const std::size_t granules = need + growth_slack(need);
+        pending_block nb;
+        nb.acquire(arena_, granules);
+        value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
+        make(nes + k);
+        if (ne) {
+            value_type* es = layout_t::entries(s);
+            HAMT_TRY {
+                transfer_entries(va, nes, es, ne, npos, k);
+            }
+            HAMT_CATCH_ALL {
+                ops::destroy(va, nes + k);
+                HAMT_RETHROW;
+            }
+            ops::finish_transfer(va, es, ne);
+        }
+        layout_t::move_slots(nb.base, base, nc);
+        if (s.tagged) arena_.deallocate(base, block);
+        s.datamap |= bit;
+        s.tagged = layout_t::tag(nb.release(), granules - need);
+        return nes + k;
+    }
+
+    // Appends a new entry to the collision node of slot s.
+    template <class Make>
+    value_type* append_collision(slot& s, Make& make) {
+        value_alloc va = make_value_alloc();
+        const std::size_t n = s.datamap, cap = s.nodemap;
+        value_type* es = collision_entries(s);
+        if (n < cap && !ops::copy_to_rebuild) {
+            make(es + n);
+            s.datamap = static_cast<bitmap_t>(n + 1);
+            return es + n;
+        }
+        const std::size_t new_cap = n + n / 2 + 1;
+        pending_block nb;
+        nb.acquire(arena_, layout_t::collision_granules(new_cap));
+        value_type* nes = reinterpret_cast<value_type*>(nb.base);
+        make(nes + n);
+        HAMT_TRY {
+            transfer_entries(va, nes, es, n, npos, npos);
+        }
+        HAMT_CATCH_ALL {
+            ops::destroy(va, nes + n);
+            HAMT_RETHROW;
+        }
+        ops::finish_transfer(va, es, n);
+        arena_.deallocate(layout_t::base(s), collision_block(s));
+        s.tagged = layout_t::tag(nb.release(), 0);
+        s.datamap = static_cast<bitmap_t>(n + 1);
+        s.nodemap = static_cast<bitmap_t>(new_cap);
+        return nes + n;
+    }
+
+    // Entry i of the node of slot s (at depth, fragment bit) and the new key (hash h) differ:
+    // the entry becomes a sub-node holding both, below a chain of single-child nodes for the
+    // fragments they still share.
+    template <class Make>
+    value_type* split(slot& s, unsigned depth, bitmap_t bit, std::size_t i, hash_t h, Make& make) {
+        value_alloc va = make_value_alloc();
+        value_type* old_entry = layout_t::entry(s, i);
+        const hash_t h2 = hash_of(Policy::key_of(*old_entry));
+
+        unsigned bottom_depth = depth + 1;
+        while (bottom_depth < cd && br::fragment(h, bottom_depth) == br::fragment(h2, bottom_depth))
+            ++bottom_depth;
+
+        // Allocate everything first: bottom node, chain, and the node's new block if needed.
+        const bool collision = bottom_depth == cd;
+        const std::size_t bottom_granules =
+            collision ? layout_t::collision_granules(2) : layout_t::granules(0, 2);
+        pending_block bottom;
+        bottom.acquire(arena_, bottom_granules);
+        pending_block chain[cd];
+        for (unsigned d = depth + 1; d < bottom_depth; ++d)
+            chain[d - depth - 1].acquire(arena_, layout_t::granules(1, 0));
+        const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
+        const std::size_t need = layout_t::granules(nc + 1, ne - 1);
+        const std::size_t block = layout_t::block_granules(s);
+        const bool in_place = !ops::copy_to_rebuild && need <= block;
+        pending_block nb;
+        if (!in_place) nb.acquire(arena_, need + growth_slack(need));
+
+        // The two entries of the bottom node: by fragment, or new last in a collision node.
+        std::size_t new_index = 1;
+        if (!collision) new_index = br::fragment(h, bottom_depth) < br::fragment(h2, bottom_depth) ? 0 : 1;
+        value_type* bottom_entries = reinterpret_cast<value_type*>(bottom.base);
+        make(bottom_entries + new_index);
+        if constexpr (ops::copy_to_rebuild) {
+            HAMT_TRY {
+                ops::construct(va, bottom_entries + (1 - new_index), std::as_const(*old_entry));
+            }
+            HAMT_CATCH_ALL {
+                ops::destroy(va, bottom_entries + new_index);
+                HAMT_RETHROW;
+            }
+        } else {
+            ops::relocate(va, bottom_entries + (1 - new_index), old_entry);
+        }
+
+        // The new child slot: the bottom node under its chain.
+        slot child;
+        if (collision) {
+            child = slot{layout_t::tag(bottom.release(), 0), 2, 2};
+        } else {
+            child = slot{layout_t::tag(bottom.release(), 0),
+                         static_cast<bitmap_t>(br::bit(h, bottom_depth) | br::bit(h2, bottom_depth)), 0};
+        }
+        for (unsigned d = bottom_depth; d-- > depth + 1;) {
+            std::byte* c = chain[d - depth - 1].release();
+            ::new (static_cast<void*>(c)) slot(child);
+            child = slot{layout_t::tag(c, 0), 0, br::bit(h, d)};
+        }
+
+        const std::size_t ci = br::index(s.nodemap, bit);
+        std::byte* base = layout_t::base(s);
+        value_type* es = layout_t::entries(s);
+        if (in_place) {
+            if constexpr (!ops::copy_to_rebuild) {
+                // Entries move right past the new child slot; the hole at i closes.
+                value_type* nes = reinterpret_cast<value_type*>(base + (nc + 1) * C);
+                ops::relocate_backward(va, nes + i, es + i + 1, ne - 1 - i);
+                ops::relocate_backward(va, nes, es, i);
+                layout_t::move_slots(base + (ci + 1) * C, base + ci * C, nc - ci);
+                ::new (static_cast<void*>(base + ci * C)) slot(child);
+                s.tagged = layout_t::tag(base, block - need);
+            }
+        } else {
+            value_type* nes = reinterpret_cast<value_type*>(nb.base + (nc + 1) * C);
+            if constexpr (ops::copy_to_rebuild) {
+                HAMT_TRY {
+                    transfer_entries(va, nes, es, ne, i, npos);
+                }
+                HAMT_CATCH_ALL {
+                    // Undo the subtree: its two elements, then its nodes.
+                    destroy_subtree(child, depth + 1, true);
+                    HAMT_RETHROW;
+                }
+                ops::finish_transfer(va, es, ne); // includes the old entry i
+            } else {
+                transfer_entries(va, nes, es, ne, i, npos);
+            }
+            layout_t::move_slots(nb.base, base, ci);
+            ::new (static_cast<void*>(nb.base + ci * C)) slot(child);
+            layout_t::move_slots(nb.base + (ci + 1) * C, base + ci * C, nc - ci);
+            arena_.deallocate(base, block);
+            s.tagged = layout_t::tag(nb.release(), 0);
+        }
+        s.datamap &= static_cast<bitmap_t>(~bit);
+        s.nodemap |= bit;
+
+        // The new element: in the bottom node.
+        const slot* b = &child;
+        for (unsigned d = depth + 1; d < bottom_depth; ++d) b = layout_t::children(*b);
+        return reinterpret_cast<value_type*>(layout_t::base(*b)) + new_index;
+    }
+
+    // Transfers entries src[0..n) except src[skip] into dst, leaving dst[gap] free (skip and gap
+    // are npos or an index; not both). See element_ops::transfer for the exception behaviour.
+    static void transfer_entries(value_alloc& va, value_type* dst, value_type* src, std::size_t n,
+                                 std::size_t skip, std::size_t gap) {
+        if (skip != npos) {
+            ops::transfer(va, dst, src, skip);
+            HAMT_TRY {
+                ops::transfer(va, dst + skip, src + skip + 1, n - skip - 1);
+            }
+            HAMT_CATCH_ALL {
+                if constexpr (ops::copy_to_rebuild) ops::destroy(va, dst, skip);
+                HAMT_RETHROW;
+            }
+        } else if (gap != npos) {
+            ops::transfer(va, dst, src, gap);
+            HAMT_TRY {
+                ops::transfer(va, dst + gap + 1, src + gap, n - gap);
+            }
+            HAMT_CATCH_ALL {
+                if constexpr (ops::copy_to_rebuild) ops::destroy(va, dst, gap);
+                HAMT_RETHROW;
+            }
+        } else {
+            ops::transfer(va, dst, src, n);
+        }
+    }
+
+    // Removes entry j of the node at path[depth], restoring canonical form. With Track, *next
+    // (a copy of the iterator at that entry) becomes the iterator to the following element.
+    template <bool Track>
+    void remove_entry(slot* const* path, unsigned depth, std::size_t j, iterator* next) {
+        slot& s = *path[depth];
+        const bool is_collision = depth == cd;
+        const std::size_t ne = is_collision ? s.datamap : layout_t::entry_count(s);
+        const std::size_t nc = is_collision ? 0 : layout_t::child_count(s);
+        // A node below the root left with one entry and no children folds into an ancestor.
+        if (depth > 0 && nc == 0 && ne == 2) {
+            fold<Track>(path, depth, j, next);
+            return;
+        }
+        value_alloc va = make_value_alloc();
+        std::byte* base = layout_t::base(s);
+        value_type* es = is_collision ? collision_entries(s) : layout_t::entries(s);
+        std::size_t run_end = 0; // index after the last entry of the iterator's run
+        if constexpr (Track) run_end = static_cast<std::size_t>(next->last_ - es);
+
+        if (ne == 1 && nc == 0) { // the root's last entry
+            HAMT_ASSERT(depth == 0);
+            ops::destroy(va, es);
+            arena_.deallocate(base, layout_t::block_granules(s));
+            s = slot{0, 0, 0};
+            --size_;
+            if constexpr (Track) next->cur_ = nullptr;
+            return;
+        }
+
+        if constexpr (!ops::copy_to_rebuild) {
+            ops::destroy(va, es + j);
+            ops::relocate_forward(va, es + j, es + j + 1, ne - 1 - j);
+            if (is_collision) {
+                s.datamap = static_cast<bitmap_t>(ne - 1); // capacity stays; no slack tag
+            } else {
+                const std::size_t block = layout_t::block_granules(s);
+                s.datamap &= static_cast<bitmap_t>(~select_bit(s.datamap, j));
+                set_block(s, base, block, layout_t::granules(nc, ne - 1));
+            }
+        } else {
+            // Rebuild by copying so that a throwing copy leaves the node as it was.
+            const std::size_t granules =
+                is_collision ? layout_t::collision_granules(ne - 1) : layout_t::granules(nc, ne - 1);
+            pending_block nb;
+            nb.acquire(arena_, granules);
+            value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
+            transfer_entries(va, nes, es, ne, j, npos);
+            ops::destroy(va, es + j);
+            ops::finish_transfer(va, es, j);
+            ops::finish_transfer(va, es + j + 1, ne - j - 1);
+            layout_t::move_slots(nb.base, base, nc);
+            arena_.deallocate(base, block_granules(s, depth));
+            if (is_collision) {
+                s.datamap = static_cast<bitmap_t>(ne - 1);
+                s.nodemap = static_cast<bitmap_t>(ne - 1);
+            } else {
+                s.datamap &= static_cast<bitmap_t>(~select_bit(s.datamap, j));
+            }
+            s.tagged = layout_t::tag(nb.release(), 0);
+            es = nes;
+            if constexpr (Track) next->stack_[depth] = children_range(s, depth);
+        }
+        --size_;
+        if constexpr (Track) {
+            // The run [j, run_end) lost its first element.
+            if (j + 1 < run_end) {
+                next->cur_ = es + j;
+                next->last_ = es + run_end - 1;
+            } else {
+                next->depth_ = depth;
+                next->advance();
+            }
+        }
+    }
+
+    // The iterator's record of all child slots of a node.
+    static typename iterator::level children_range(const slot& s, unsigned depth) noexcept {
+        const std::byte* base = layout_t::base(s);
+        return {base, base + (depth == cd ? 0 : layout_t::child_count(s) * C)};
+    }
+
+    // The node at path[depth] (below the root, two entries, no children) loses entry j; the
+    // other entry r moves up to the nearest ancestor that keeps other contents (or the root),
+    // replacing the child slot that led to it. Single-child nodes in between are freed.
+    template <bool Track>
+    void fold(slot* const* path, unsigned depth, std::size_t j, iterator* next) {
+        value_alloc va = make_value_alloc();
+        slot& n = *path[depth];
+        value_type* n_entries = depth == cd ? collision_entries(n) : layout_t::entries(n);
+        value_type* r = n_entries + (1 - j);
+        bool r_pending = false;
+        if constexpr (Track) r_pending = j == 0 && next->last_ == n_entries + 2;
+
+        unsigned a = depth - 1;
+        while (a > 0 && path[a]->datamap == 0 && layout_t::child_count(*path[a]) == 1) --a;
+        slot& A = *path[a];
+        std::byte* abase = layout_t::base(A);
+        const std::size_t nc = layout_t::child_count(A), ne = layout_t::entry_count(A);
+        const std::size_t ci =
+            static_cast<std::size_t>(reinterpret_cast<std::byte*>(path[a + 1]) - abase) / C;
+        const bitmap_t bit = select_bit(A.nodemap, ci);
+        const std::size_t k = br::index(A.datamap, bit);
+        const std::size_t block = layout_t::block_granules(A);
+        const std::size_t need = layout_t::granules(nc - 1, ne + 1);
+
+        // The nodes to free, read before A's slots move.
+        slot doomed[cd + 1];
+        for (unsigned d = a + 1; d <= depth; ++d) doomed[d] = *path[d];
+
+        value_type* aes = layout_t::entries(A);
+        value_type* new_entries;
+        if constexpr (!ops::copy_to_rebuild) {
+            // In place: child slot ci goes, entries move left by one child slot, r joins at k.
+            ops::destroy(va, n_entries + j);
+            layout_t::move_slots(abase + ci * C, abase + (ci + 1) * C, nc - 1 - ci);
+            new_entries = reinterpret_cast<value_type*>(abase + (nc - 1) * C);
+            ops::relocate_forward(va, new_entries, aes, k);
+            ops::relocate_forward(va, new_entries + k + 1, aes + k, ne - k);
+            ops::relocate(va, new_entries + k, r);
+            A.nodemap &= static_cast<bitmap_t>(~bit);
+            A.datamap |= bit;
+            set_block(A, abase, block, need);
+        } else {
+            pending_block nb;
+            nb.acquire(arena_, need);
+            new_entries = reinterpret_cast<value_type*>(nb.base + (nc - 1) * C);
+            transfer_entries(va, new_entries, aes, ne, npos, k);
+            HAMT_TRY {
+                ops::construct(va, new_entries + k, std::as_const(*r));
+            }
+            HAMT_CATCH_ALL {
+                ops::destroy(va, new_entries, k);
+                ops::destroy(va, new_entries + k + 1, ne - k);
+                HAMT_RETHROW;
+            }
+            ops::finish_transfer(va, aes, ne);
+            ops::destroy(va, n_entries, 2);
+            layout_t::move_slots(nb.base, abase, ci);
+            layout_t::move_slots(nb.base + ci * C, abase + (ci + 1) * C, nc - 1 - ci);
+            arena_.deallocate(abase, block);
+            A.nodemap &= static_cast<bitmap_t>(~bit);
+            A.datamap |= bit;
+            A.tagged = layout_t::tag(nb.release(), 0);
+            abase = layout_t::base(A);
+        }
+        for (unsigned d = a + 1; d <= depth; ++d) free_node(doomed[d], d);
+        --size_;
+
+        if constexpr (Track) {
+            next->depth_ = a;
+            next->stack_[a] = {abase + ci * C, abase + (nc - 1) * C};
+            if (r_pending) {
+                next->cur_ = new_entries + k;
+                next->last_ = new_entries + k + 1;
+            } else {
+                next->advance();
+            }
+        }
+    }
+
+    // The bit of the idx-th set bit of map.
+    static bitmap_t select_bit(bitmap_t map, std::size_t idx) noexcept {
+        for (; idx > 0; --idx) map &= static_cast<bitmap_t>(map - 1);
+        return static_cast<bitmap_t>(map & (~map + 1));
+    }
+
+    // A copy of the subtree of slot s at depth, with exact-size nodes.
+    slot clone(const slot& s, unsigned depth) {
+        value_alloc va = make_value_alloc();
+        if (depth == cd) {
+            const std::size_t n = s.datamap;
+            pending_block nb;
+            nb.acquire(arena_, layout_t::collision_granules(n));
+            copy_entries(va, reinterpret_cast<value_type*>(nb.base), collision_entries(s), n);
+            return slot{layout_t::tag(nb.release(), 0), s.datamap, s.datamap};
+        }
+        const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
+        pending_block nb;
+        nb.acquire(arena_, layout_t::granules(nc, ne));
+        std::size_t done = 0;
+        HAMT_TRY {
+            for (; done < nc; ++done)
+                ::new (static_cast<void*>(nb.base + done * C)) slot(clone(*layout_t::child(s, done), depth + 1));
+            copy_entries(va, reinterpret_cast<value_type*>(nb.base + nc * C), layout_t::entries(s), ne);
+        }
+        HAMT_CATCH_ALL {
+            for (std::size_t c = 0; c < done; ++c)
+                destroy_subtree(*reinterpret_cast<slot*>(nb.base + c * C), depth + 1, true);
+            HAMT_RETHROW;
+        }
+        return slot{layout_t::tag(nb.release(), 0), s.datamap, s.nodemap};
+    }
+
+    static void copy_entries(value_alloc& va, value_type* dst, const value_type* src, std::size_t n) {
+        if constexpr (ops::bitwise) {
+            if (n) std::memcpy(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(value_type));
+        } else {
+            std::size_t i = 0;
+            HAMT_TRY {
+                for (; i < n; ++i) ops::construct(va, dst + i, src[i]);
+            }
+            HAMT_CATCH_ALL {
+                ops::destroy(va, dst, i);
+                HAMT_RETHROW;
+            }
+        }
+    }
+
+    // Destroys the elements under slot s; with free_nodes, also returns the nodes.
+    void destroy_subtree(const slot& s, unsigned depth, bool free_nodes) noexcept {
+        value_alloc va = make_value_alloc();
+        if (depth == cd) {
+            ops::destroy(va, collision_entries(s), s.datamap);
+        } else {
+            const std::size_t nc = layout_t::child_count(s);
+            for (std::size_t c = 0; c < nc; ++c) destroy_subtree(*layout_t::child(s, c), depth + 1, free_nodes);
+            ops::destroy(va, layout_t::entries(s), layout_t::entry_count(s));
+        }
+        if (free_nodes) free_node(s, depth);
+    }
+
+    std::size_t subtree_bytes(const slot& s, unsigned depth) const noexcept {
+        std::size_t bytes = block_granules(s, depth) * G;
+        if (depth < cd)
+            for (std::size_t c = 0, nc = layout_t::child_count(s); c < nc; ++c)
+                bytes += subtree_bytes(*layout_t::child(s, c), depth + 1);
+        return bytes;
+    }
+
+    slot root_{0, 0, 0};
+    size_type size_ = 0;
+    arena_t arena_;
+};
+
+} // namespace hamt::detail

@@ -4,10 +4,6 @@
 #include <cstdint>
 #include <type_traits>
 
-#if defined(__cpp_lib_bitops) || (__cplusplus >= 202002L)
-#include <bit>
-#endif
-
 #include "config.hpp"
 
 namespace hamt::detail {
@@ -15,34 +11,68 @@ namespace hamt::detail {
 using hash_t = std::uint64_t;
 inline constexpr unsigned hash_bits = 64;
 
-// popcount as one instruction where the target has it (x86-64 with POPCNT, ARM64's cnt) and as
-// a branch-free SWAR sequence otherwise: in a default x86-64 build __builtin_popcount would be a
-// call into libgcc, which costs more than the SWAR code on this hot path.
-#if defined(__POPCNT__) || defined(__aarch64__) || defined(__ARM_NEON) || defined(__wasm_simd128__)
-#define HAMT_HAS_FAST_POPCOUNT 1
-#else
-#define HAMT_HAS_FAST_POPCOUNT 0
+// popcount as one instruction where the target has it, never a call into libgcc (which is what
+// __builtin_popcount becomes in a default x86-64 build, without -mpopcnt):
+//  - targets with a popcount instruction enabled (x86 -mpopcnt or -march=x86-64-v2 and later,
+//    ARM64's cnt): the builtin;
+//  - default x86-64 builds: the popcnt instruction through inline assembly when CPUID reports
+//    it (every x86-64 CPU since 2008; the check is one predictable branch), else SWAR;
+//  - elsewhere: a branch-free SWAR sequence.
+#if defined(__POPCNT__) || defined(__aarch64__) || defined(_M_ARM64) || defined(__ARM_NEON)
+#define HAMT_POPCOUNT_BUILTIN 1
+#elif (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define HAMT_POPCOUNT_ASM 1
 #endif
 
-HAMT_ALWAYS_INLINE constexpr unsigned popcount(std::uint32_t x) noexcept {
-#if HAMT_HAS_FAST_POPCOUNT && (defined(__GNUC__) || defined(__clang__))
-    return static_cast<unsigned>(__builtin_popcount(x));
-#else
+HAMT_ALWAYS_INLINE constexpr unsigned popcount_swar(std::uint32_t x) noexcept {
     x = x - ((x >> 1) & 0x55555555u);
     x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
     x = (x + (x >> 4)) & 0x0F0F0F0Fu;
     return (x * 0x01010101u) >> 24;
-#endif
 }
-
-HAMT_ALWAYS_INLINE constexpr unsigned popcount(std::uint64_t x) noexcept {
-#if HAMT_HAS_FAST_POPCOUNT && (defined(__GNUC__) || defined(__clang__))
-    return static_cast<unsigned>(__builtin_popcountll(x));
-#else
+HAMT_ALWAYS_INLINE constexpr unsigned popcount_swar(std::uint64_t x) noexcept {
     x = x - ((x >> 1) & 0x5555555555555555u);
     x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
     x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
     return static_cast<unsigned>((x * 0x0101010101010101u) >> 56);
+}
+
+#if defined(HAMT_POPCOUNT_ASM)
+// Read once at start-up. Before that (static initialisers of other translation units) it is
+// false and the SWAR code runs, which gives the same results.
+inline const bool cpu_has_popcnt = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("popcnt") != 0;
+}();
+#endif
+
+HAMT_ALWAYS_INLINE unsigned popcount(std::uint32_t x) noexcept {
+#if defined(HAMT_POPCOUNT_BUILTIN)
+    return static_cast<unsigned>(__builtin_popcount(x));
+#elif defined(HAMT_POPCOUNT_ASM)
+    if (HAMT_LIKELY(cpu_has_popcnt)) {
+        std::uint32_t r;
+        __asm__("popcntl %1, %0" : "=r"(r) : "rm"(x) : "cc");
+        return r;
+    }
+    return popcount_swar(x);
+#else
+    return popcount_swar(x);
+#endif
+}
+
+HAMT_ALWAYS_INLINE unsigned popcount(std::uint64_t x) noexcept {
+#if defined(HAMT_POPCOUNT_BUILTIN)
+    return static_cast<unsigned>(__builtin_popcountll(x));
+#elif defined(HAMT_POPCOUNT_ASM) && defined(__x86_64__)
+    if (HAMT_LIKELY(cpu_has_popcnt)) {
+        std::uint64_t r;
+        __asm__("popcntq %1, %0" : "=r"(r) : "rm"(x) : "cc");
+        return static_cast<unsigned>(r);
+    }
+    return popcount_swar(x);
+#else
+    return popcount_swar(x);
 #endif
 }
 
@@ -83,7 +113,7 @@ struct branching {
         return bitmap_t(1) << fragment(h, depth);
     }
     // Number of set bits of `map` below `bit` (a single set bit): the compressed index.
-    HAMT_ALWAYS_INLINE static constexpr unsigned index(bitmap_t map, bitmap_t bit) noexcept {
+    HAMT_ALWAYS_INLINE static unsigned index(bitmap_t map, bitmap_t bit) noexcept {
         return popcount(static_cast<bitmap_t>(map & (bit - 1)));
     }
 };

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <type_traits>
@@ -34,10 +35,12 @@ class trie_iterator {
     template <class, class, class, class, unsigned>
     friend class trie;
 
-    // Child slots of the node at one depth that are not yet visited.
+    // A node on the path and the index of its next child slot to visit. Recording a level costs
+    // two stores and no popcount, which keeps find() cheap.
     struct level {
-        const std::byte* next;
-        const std::byte* end;
+        const std::byte* base;
+        typename layout_t::bitmap_t nodemap; // 0 for a collision node
+        std::uint32_t next;
     };
 
 public:
@@ -47,7 +50,9 @@ public:
     using pointer = std::conditional_t<Const, const Value*, Value*>;
     using reference = std::conditional_t<Const, const Value&, Value&>;
 
-    trie_iterator() noexcept = default;
+    // User-provided so that value-initialisation (T()) does not zero the path: end() and a
+    // failed find() stay cheap.
+    trie_iterator() noexcept {}
 
     template <bool C = Const, class = std::enable_if_t<C>>
     trie_iterator(const trie_iterator<Layout, Value, false>& other) noexcept
@@ -85,14 +90,14 @@ private:
         std::size_t nc = 0, ne;
         if (depth == layout_t::collision_depth) {
             ne = s.datamap;
+            stack_[depth] = level{base, 0, 0};
         } else {
             nc = layout_t::child_count(s);
             ne = layout_t::entry_count(s);
+            stack_[depth] = level{base, s.nodemap, 0};
         }
-        const std::byte* children_end = base + nc * layout_t::child_size;
-        stack_[depth] = level{base, children_end};
         if (ne == 0) return false;
-        cur_ = reinterpret_cast<Value*>(const_cast<std::byte*>(children_end));
+        cur_ = reinterpret_cast<Value*>(const_cast<std::byte*>(base + nc * layout_t::child_size));
         last_ = cur_ + ne;
         return true;
     }
@@ -102,9 +107,9 @@ private:
         unsigned depth = depth_;
         for (;;) {
             level& l = stack_[depth];
-            if (l.next != l.end) {
-                const slot& s = *reinterpret_cast<const slot*>(l.next);
-                l.next += layout_t::child_size;
+            if (l.next < popcount(l.nodemap)) {
+                const slot& s = *reinterpret_cast<const slot*>(l.base + l.next * layout_t::child_size);
+                ++l.next;
                 if (enter(s, depth + 1)) return;
                 depth = depth_;
                 continue;

@@ -177,19 +177,18 @@ public:
         for (unsigned depth = 0; depth < cd; ++depth) {
             const bitmap_t bit = br::bit(h, depth);
             const std::byte* base = layout_t::base(*s);
-            const std::size_t nc = layout_t::child_count(*s);
             if (s->nodemap & bit) {
-                const std::byte* child = base + br::index(s->nodemap, bit) * C;
-                it.stack_[depth] = {child + C, base + nc * C};
-                s = reinterpret_cast<const slot*>(child);
+                const unsigned i = br::index(s->nodemap, bit);
+                it.stack_[depth] = {base, s->nodemap, i + 1};
+                s = reinterpret_cast<const slot*>(base + i * C);
                 continue;
             }
             if (s->datamap & bit) {
-                value_type* entries =
-                    reinterpret_cast<value_type*>(const_cast<std::byte*>(base) + nc * C);
+                value_type* entries = reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
+                                                                    layout_t::child_count(*s) * C);
                 value_type* e = entries + br::index(s->datamap, bit);
                 if (!equal_keys(key, Policy::key_of(*e))) return It();
-                it.stack_[depth] = {base, base + nc * C};
+                it.stack_[depth] = {base, s->nodemap, 0};
                 it.depth_ = depth;
                 it.cur_ = e;
                 it.last_ = entries + layout_t::entry_count(*s);
@@ -200,7 +199,7 @@ public:
         value_type* e = find_in_collision(*s, key);
         if (!e) return It();
         const std::byte* base = layout_t::base(*s);
-        it.stack_[cd] = {base, base};
+        it.stack_[cd] = {base, 0, 0};
         it.depth_ = cd;
         it.cur_ = e;
         it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
@@ -216,22 +215,21 @@ public:
         for (; depth < cd; ++depth) {
             const bitmap_t bit = br::bit(h, depth);
             const std::byte* base = layout_t::base(*s);
-            const std::size_t nc = layout_t::child_count(*s);
             if (s->nodemap & bit) {
-                const std::byte* child = base + br::index(s->nodemap, bit) * C;
-                it.stack_[depth] = {child + C, base + nc * C};
-                s = reinterpret_cast<const slot*>(child);
+                const unsigned i = br::index(s->nodemap, bit);
+                it.stack_[depth] = {base, s->nodemap, i + 1};
+                s = reinterpret_cast<const slot*>(base + i * C);
                 continue;
             }
             HAMT_ASSERT(s->datamap & bit);
-            it.stack_[depth] = {base, base + nc * C};
+            it.stack_[depth] = {base, s->nodemap, 0};
             it.depth_ = depth;
             it.cur_ = const_cast<value_type*>(p);
             it.last_ = layout_t::entries(*s) + layout_t::entry_count(*s);
             return it;
         }
         const std::byte* base = layout_t::base(*s);
-        it.stack_[cd] = {base, base};
+        it.stack_[cd] = {base, 0, 0};
         it.depth_ = cd;
         it.cur_ = const_cast<value_type*>(p);
         it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
@@ -304,7 +302,8 @@ public:
         slot* path[cd + 1];
         path[0] = &root_;
         for (unsigned d = 0; d < pos.depth_; ++d)
-            path[d + 1] = const_cast<slot*>(reinterpret_cast<const slot*>(pos.stack_[d].next - C));
+            path[d + 1] = const_cast<slot*>(
+                reinterpret_cast<const slot*>(pos.stack_[d].base + (pos.stack_[d].next - 1) * C));
         const slot& s = *path[pos.depth_];
         value_type* entries =
             pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
@@ -747,10 +746,9 @@ protected:
         }
     }
 
-    // The iterator's record of all child slots of a node.
+    // The iterator's record of a node whose children are all still to visit.
     static typename iterator::level children_range(const slot& s, unsigned depth) noexcept {
-        const std::byte* base = layout_t::base(s);
-        return {base, base + (depth == cd ? 0 : layout_t::child_count(s) * C)};
+        return {layout_t::base(s), depth == cd ? bitmap_t(0) : s.nodemap, 0};
     }
 
     // The node at path[depth] (below the root, two entries, no children) loses entry j; the
@@ -822,7 +820,7 @@ protected:
 
         if constexpr (Track) {
             next->depth_ = a;
-            next->stack_[a] = {abase + ci * C, abase + (nc - 1) * C};
+            next->stack_[a] = {abase, A.nodemap, static_cast<std::uint32_t>(ci)};
             if (r_pending) {
                 next->cur_ = new_entries + k;
                 next->last_ = new_entries + k + 1;

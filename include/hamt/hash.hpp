@@ -51,17 +51,18 @@ inline constexpr std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
 
 } // namespace detail
 
-// Mixes a 64-bit value so that every output bit depends on every input bit. Bijective inputs
-// such as consecutive integers spread evenly over the trie.
+// Mixes a 64-bit value so that every output bit depends on every input bit: two folded 128-bit
+// multiplies. One multiply (wyhash's mix) leaves structured keys such as i << k crowding some
+// 5-bit fragments; two spread them like random keys (tests/test_hash.cpp checks this).
 inline constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
-    return detail::mum(x ^ UINT64_C(0x2d358dccaa6c78a5), UINT64_C(0x9E3779B97F4A7C15));
+    return detail::mum(detail::mum(x ^ UINT64_C(0x2d358dccaa6c78a5), UINT64_C(0x9E3779B97F4A7C15)),
+                       UINT64_C(0xe7037ed1a0b428db));
 }
 
-// Mixes a 64-bit value with a seed (for seeded hashers). Different seeds give unrelated
-// functions of x, so colliding sets for one seed are not collisions for another.
+// Mixes a 64-bit value with a seed (for seeded hashers): keys that share hash bits under one
+// seed are unrelated under another.
 inline constexpr std::uint64_t mix64(std::uint64_t x, std::uint64_t seed) noexcept {
-    return detail::mum(x ^ seed ^ UINT64_C(0x2d358dccaa6c78a5),
-                       mix64(seed) ^ UINT64_C(0x9E3779B97F4A7C15));
+    return mix64(x ^ mix64(seed));
 }
 
 inline std::uint64_t hash_bytes(const void* data, std::size_t size) noexcept {

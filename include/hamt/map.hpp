@@ -68,7 +68,9 @@ public:
     // Does not touch args when the key is present.
     template <class... Args>
     std::pair<iterator, bool> try_emplace(const Key& key, Args&&... args) {
-        return with_iterator(key, try_emplace_ptr(key, std::forward<Args>(args)...));
+        const detail::hash_t h = this->t_.hash_of(key);
+        auto r = try_emplace_hashed(h, key, std::forward<Args>(args)...);
+        return {this->t_.template iterator_at<iterator>(r.first, h), r.second};
     }
     template <class... Args>
     std::pair<iterator, bool> try_emplace(Key&& key, Args&&... args) {
@@ -124,9 +126,6 @@ private:
     template <class K, class... Args>
     std::pair<value_type*, bool> try_emplace_ptr(K&& key, Args&&... args) {
         return try_emplace_hashed(this->t_.hash_of(key), std::forward<K>(key), std::forward<Args>(args)...);
-    }
-    std::pair<iterator, bool> with_iterator(const Key& key, std::pair<value_type*, bool> r) {
-        return {this->t_.template iterator_at<iterator>(r.first, this->t_.hash_of(key)), r.second};
     }
 
     template <class K, class M>

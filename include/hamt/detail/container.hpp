@@ -260,6 +260,7 @@ public:
     }
     iterator erase(const_iterator first, const_iterator last) {
         // Erasing moves elements, so `last` is found again by counting, not by address.
+        if (first == last) return trie_t::mutable_iterator(first);
         if (last == cend()) {
             iterator it = t_.erase_at(first);
             while (it != end()) it = t_.erase_at(it);

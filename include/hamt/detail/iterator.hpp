@@ -9,7 +9,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <iterator>
 #include <type_traits>
 
@@ -22,16 +21,15 @@ struct trie_access;
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
 class trie;
 
-template <class Layout, class Value, bool Const>
-class trie_iterator {
+// The position of an iterator; shared by iterator and const_iterator so that converting one
+// to the other is a plain copy.
+template <class Layout, class Value>
+class iterator_state {
+protected:
     using layout_t = Layout;
     using slot = typename layout_t::slot;
     static constexpr unsigned levels = layout_t::collision_depth + 1;
 
-    template <class, class, bool>
-    friend class trie_iterator;
-    template <class>
-    friend struct trie_access;
     template <class, class, class, class, unsigned>
     friend class trie;
 
@@ -43,45 +41,10 @@ class trie_iterator {
         std::uint32_t next;
     };
 
-public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = std::remove_const_t<Value>;
-    using difference_type = std::ptrdiff_t;
-    using pointer = std::conditional_t<Const, const Value*, Value*>;
-    using reference = std::conditional_t<Const, const Value&, Value&>;
-
     // User-provided so that value-initialisation (T()) does not zero the path: end() and a
     // failed find() stay cheap.
-    trie_iterator() noexcept {}
+    iterator_state() noexcept {}
 
-    template <bool C = Const, class = std::enable_if_t<C>>
-    trie_iterator(const trie_iterator<Layout, Value, false>& other) noexcept
-        : cur_(other.cur_), last_(other.last_), depth_(other.depth_) {
-        std::memcpy(stack_, other.stack_, sizeof stack_);
-    }
-
-    reference operator*() const noexcept { return *cur_; }
-    pointer operator->() const noexcept { return cur_; }
-
-    trie_iterator& operator++() noexcept {
-        HAMT_ASSERT(cur_ != nullptr);
-        if (HAMT_UNLIKELY(++cur_ == last_)) advance();
-        return *this;
-    }
-    trie_iterator operator++(int) noexcept {
-        trie_iterator old(*this);
-        ++*this;
-        return old;
-    }
-
-    friend bool operator==(const trie_iterator& a, const trie_iterator& b) noexcept {
-        return a.cur_ == b.cur_;
-    }
-    friend bool operator!=(const trie_iterator& a, const trie_iterator& b) noexcept {
-        return a.cur_ != b.cur_;
-    }
-
-private:
     // Enters the node of slot `s` at `depth`: its children become pending and its entries the
     // current run. Returns false if it has no entries.
     bool enter(const slot& s, unsigned depth) noexcept {
@@ -129,11 +92,63 @@ private:
         if (!enter(root, 0)) advance();
     }
 
+    void increment() noexcept {
+        HAMT_ASSERT(cur_ != nullptr);
+        if (HAMT_UNLIKELY(++cur_ == last_)) advance();
+    }
+
     // Only stack_[0..depth_] is meaningful; the rest is left unset (an iterator is copied often).
     Value* cur_ = nullptr;
     Value* last_ = nullptr;
     unsigned depth_ = 0;
     level stack_[levels];
+};
+
+template <class Layout, class Value, bool Const>
+class trie_iterator : private iterator_state<Layout, Value> {
+    using state = iterator_state<Layout, Value>;
+
+    template <class, class, bool>
+    friend class trie_iterator;
+    template <class, class, class, class, unsigned>
+    friend class trie;
+
+public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::remove_const_t<Value>;
+    using difference_type = std::ptrdiff_t;
+    using pointer = std::conditional_t<Const, const Value*, Value*>;
+    using reference = std::conditional_t<Const, const Value&, Value&>;
+
+    trie_iterator() noexcept {}
+
+    template <bool C = Const, class = std::enable_if_t<C>>
+    trie_iterator(const trie_iterator<Layout, Value, false>& other) noexcept
+        : state(static_cast<const state&>(other)) {}
+
+    reference operator*() const noexcept { return *this->cur_; }
+    pointer operator->() const noexcept { return this->cur_; }
+
+    trie_iterator& operator++() noexcept {
+        this->increment();
+        return *this;
+    }
+    trie_iterator operator++(int) noexcept {
+        trie_iterator old(*this);
+        this->increment();
+        return old;
+    }
+
+    friend bool operator==(const trie_iterator& a, const trie_iterator& b) noexcept {
+        return a.cur_ == b.cur_;
+    }
+    friend bool operator!=(const trie_iterator& a, const trie_iterator& b) noexcept {
+        return a.cur_ != b.cur_;
+    }
+
+private:
+    state& position() noexcept { return *this; }
+    const state& position() const noexcept { return *this; }
 };
 
 } // namespace hamt::detail

@@ -314,10 +314,7 @@ public:
 
     static iterator mutable_iterator(const const_iterator& pos) noexcept {
         iterator it;
-        it.cur_ = pos.cur_;
-        it.last_ = pos.last_;
-        it.depth_ = pos.depth_;
-        std::memcpy(it.stack_, pos.stack_, sizeof it.stack_);
+        it.position() = pos.position();
         return it;
     }
 
@@ -424,9 +421,12 @@ protected:
     // hold.
     void set_block(slot& s, std::byte* base, std::size_t block, std::size_t used) noexcept {
         std::size_t slack = block - used;
-        if (slack > layout_t::max_slack) {
-            arena_.release_tail(base, block, used);
-            slack = 0;
+        // (Tiny nodes, as with 1 or 2 bits per level, never have more slack than the tag holds.)
+        if constexpr (layout_t::max_regular_granules > layout_t::max_slack) {
+            if (slack > layout_t::max_slack) {
+                arena_.release_tail(base, block, used);
+                slack = 0;
+            }
         }
         s.tagged = layout_t::tag(base, slack);
     }

@@ -68,15 +68,16 @@ public:
     // Does not touch args when the key is present.
     template <class... Args>
     std::pair<iterator, bool> try_emplace(const Key& key, Args&&... args) {
-        const detail::hash_t h = this->t_.hash_of(key);
-        auto r = try_emplace_hashed(h, key, std::forward<Args>(args)...);
-        return {this->t_.template iterator_at<iterator>(r.first, h), r.second};
+        std::pair<iterator, bool> result; // filled in place: an iterator is large to copy
+        result.second = try_emplace_at(&result.first, key, std::forward<Args>(args)...).second;
+        return result;
     }
     template <class... Args>
     std::pair<iterator, bool> try_emplace(Key&& key, Args&&... args) {
-        const detail::hash_t h = this->t_.hash_of(key);
-        auto r = try_emplace_hashed(h, std::move(key), std::forward<Args>(args)...);
-        return {this->t_.template iterator_at<iterator>(r.first, h), r.second};
+        std::pair<iterator, bool> result;
+        result.second =
+            try_emplace_at(&result.first, std::move(key), std::forward<Args>(args)...).second;
+        return result;
     }
     template <class... Args>
     iterator try_emplace(const_iterator, const Key& key, Args&&... args) {
@@ -114,26 +115,31 @@ private:
         return p;
     }
 
-    template <class K, class... Args>
-    std::pair<value_type*, bool> try_emplace_hashed(detail::hash_t h, K&& key, Args&&... args) {
+    // Inserts (key, T(args...)) unless key is present; with out, also sets *out to its position.
+    template <class It, class K, class... Args>
+    std::pair<value_type*, bool> try_emplace_at(It* out, K&& key, Args&&... args) {
         typename base::value_alloc va(this->get_allocator());
-        return this->t_.emplace_unique(h, key, [&](value_type* p) {
-            base::value_traits::construct(va, p, std::piecewise_construct,
-                                          std::forward_as_tuple(std::forward<K>(key)),
-                                          std::forward_as_tuple(std::forward<Args>(args)...));
-        });
+        return this->t_.emplace_unique(
+            this->t_.hash_of(key), key,
+            [&](value_type* p) {
+                base::value_traits::construct(va, p, std::piecewise_construct,
+                                              std::forward_as_tuple(std::forward<K>(key)),
+                                              std::forward_as_tuple(std::forward<Args>(args)...));
+            },
+            out);
     }
     template <class K, class... Args>
     std::pair<value_type*, bool> try_emplace_ptr(K&& key, Args&&... args) {
-        return try_emplace_hashed(this->t_.hash_of(key), std::forward<K>(key), std::forward<Args>(args)...);
+        return try_emplace_at(static_cast<void*>(nullptr), std::forward<K>(key), std::forward<Args>(args)...);
     }
 
     template <class K, class M>
     std::pair<iterator, bool> assign_or_insert(K&& key, M&& obj) {
-        const detail::hash_t h = this->t_.hash_of(key);
-        auto r = try_emplace_hashed(h, std::forward<K>(key), std::forward<M>(obj));
+        std::pair<iterator, bool> result;
+        auto r = try_emplace_at(&result.first, std::forward<K>(key), std::forward<M>(obj));
         if (!r.second) r.first->second = std::forward<M>(obj);
-        return {this->t_.template iterator_at<iterator>(r.first, h), r.second};
+        result.second = r.second;
+        return result;
     }
 };
 

@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "bits.hpp"
 #include "config.hpp"
 #include "ebo.hpp"
 
@@ -34,7 +35,8 @@ template <class Allocator, std::size_t Granule>
 using arena_allocator_t =
     typename std::allocator_traits<Allocator>::template rebind_alloc<arena_unit<Granule>>;
 
-template <class Allocator, std::size_t Granule, std::size_t MaxPooledGranules>
+template <class Allocator, std::size_t Granule, std::size_t MaxPooledGranules,
+          std::size_t MinRemainderGranules>
 class node_arena : private ebo_storage<arena_allocator_t<Allocator, Granule>, struct arena_tag> {
     using unit = arena_unit<Granule>;
     using unit_alloc = arena_allocator_t<Allocator, Granule>;
@@ -53,12 +55,15 @@ class node_arena : private ebo_storage<arena_allocator_t<Allocator, Granule>, st
         std::size_t units;
         unit_pointer fancy; // the allocator's own pointer, for deallocate
     };
+    static constexpr std::size_t class_words = (MaxPooledGranules + 1 + 63) / 64;
+
     // Lives at the start of the first block.
     struct pool_state {
         unit* bump;
         unit* bump_end;
         block_header* blocks;
         std::size_t reserved_units;
+        std::uint64_t nonempty[class_words]; // bit c: heads[c] holds a free block
         free_node* heads[MaxPooledGranules + 1];
     };
 
@@ -99,15 +104,9 @@ public:
         HAMT_ASSERT(granules > 0);
 #ifndef HAMT_NO_POOL
         if (HAMT_LIKELY(granules <= MaxPooledGranules && state_ != nullptr)) {
-            free_node*& head = state_->heads[granules];
-            if (free_node* n = head) {
-                head = n->next;
+            if (free_node* n = state_->heads[granules]) {
+                pop_free(n, granules);
                 return reinterpret_cast<std::byte*>(n);
-            }
-            if (static_cast<std::size_t>(state_->bump_end - state_->bump) >= granules) {
-                unit* p = state_->bump;
-                state_->bump += granules;
-                return reinterpret_cast<std::byte*>(p);
             }
         }
         return allocate_slow(granules);
@@ -178,10 +177,48 @@ private:
         HAMT_ASSERT(state_ != nullptr && granules > 0 && granules <= MaxPooledGranules);
         free_node* n = ::new (static_cast<void*>(p)) free_node{state_->heads[granules]};
         state_->heads[granules] = n;
+        state_->nonempty[granules / 64] |= std::uint64_t(1) << (granules % 64);
+    }
+    void pop_free(free_node* n, std::size_t granules) noexcept {
+        if (!(state_->heads[granules] = n->next))
+            state_->nonempty[granules / 64] &= ~(std::uint64_t(1) << (granules % 64));
     }
 
-    HAMT_NOINLINE std::byte* allocate_slow(std::size_t granules) {
+    // The smallest class from `c` up with a free block, or 0.
+    std::size_t free_class_from(std::size_t c) const noexcept {
+        for (std::size_t w = c / 64; w < class_words; ++w) {
+            std::uint64_t bits = state_->nonempty[w];
+            if (w == c / 64) bits &= ~std::uint64_t(0) << (c % 64);
+            if (bits) return w * 64 + lowest_bit_index(bits);
+        }
+        return 0;
+    }
+
+    // Without a free block of the exact size, a free block of a larger class is split before the
+    // bump region is used: nodes grow by reallocation, so the free lists of the sizes that nodes
+    // have outgrown would otherwise only ever hold garbage.
+    std::byte* allocate_slow(std::size_t granules) {
         if (granules > MaxPooledGranules) return allocate_direct(granules);
+        if (state_) {
+            // Prefer a split whose remainder is large enough for a small node.
+            std::size_t c = free_class_from(granules + MinRemainderGranules);
+            if (!c) c = free_class_from(granules + 1);
+            if (c) {
+                free_node* n = state_->heads[c];
+                pop_free(n, c);
+                auto* p = reinterpret_cast<std::byte*>(n);
+                push_free(p + granules * Granule, c - granules);
+                return p;
+            }
+            if (static_cast<std::size_t>(state_->bump_end - state_->bump) >= granules) {
+                unit* p = state_->bump;
+                state_->bump += granules;
+                return reinterpret_cast<std::byte*>(p);
+            }
+        }
+        return allocate_new_block(granules);
+    }
+    HAMT_NOINLINE std::byte* allocate_new_block(std::size_t granules) {
         add_block(granules);
         unit* p = state_->bump;
         state_->bump += granules;

@@ -90,6 +90,17 @@ HAMT_ALWAYS_INLINE constexpr unsigned lowest_bit_index(std::uint64_t x) noexcept
 #endif
 }
 
+// The largest power of two <= x; x != 0.
+HAMT_ALWAYS_INLINE constexpr std::uint64_t highest_power_of_two(std::uint64_t x) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    return std::uint64_t(1) << (63 - __builtin_clzll(x));
+#else
+    std::uint64_t p = 1;
+    while (p <= x / 2) p *= 2;
+    return p;
+#endif
+}
+
 // The branching arithmetic of a trie that consumes `Bits` hash bits per level.
 //
 // Fragments are taken from the low end of the 64-bit hash upwards: level d uses bits

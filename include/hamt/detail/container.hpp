@@ -240,9 +240,12 @@ public:
                 ~destroy_tmp() { value_traits::destroy(va, p); }
             } guard{va, tmp};
             const key_type& key = Policy::key_of(*tmp);
-            const hash_t h = t_.hash_of(key);
-            auto r = t_.emplace_unique(h, key, [&](value_type* p) { Policy::move_construct(va, p, *tmp); });
-            return {t_.template iterator_at<iterator>(r.first, h), r.second};
+            std::pair<iterator, bool> result; // filled in place: an iterator is large to copy
+            result.second = t_.emplace_unique(t_.hash_of(key), key,
+                                              [&](value_type* p) { Policy::move_construct(va, p, *tmp); },
+                                              &result.first)
+                                .second;
+            return result;
         }
     }
     template <class... Args>
@@ -341,12 +344,12 @@ protected:
     // Inserts an element constructed from args unless `key` is present (args untouched then).
     template <class K, class... Args>
     std::pair<iterator, bool> emplace_with_key(const K& key, Args&&... args) {
-        const hash_t h = t_.hash_of(key);
         value_alloc va(get_allocator());
-        auto r = t_.emplace_unique(h, key, [&](value_type* p) {
-            value_traits::construct(va, p, std::forward<Args>(args)...);
-        });
-        return {t_.template iterator_at<iterator>(r.first, h), r.second};
+        std::pair<iterator, bool> result; // filled in place: an iterator is large to copy
+        result.second = t_.emplace_unique(t_.hash_of(key), key, [&](value_type* p) {
+                              value_traits::construct(va, p, std::forward<Args>(args)...);
+                          }, &result.first).second;
+        return result;
     }
 
     // emplace can look the key up before constructing when the arguments hold a key_type:

@@ -15,9 +15,9 @@
 // fragment order and indexed by popcount.
 //
 // The low bits of the node address (all nodes are granule-aligned, granule >= 8) carry the
-// node's slack: how many granules its block has beyond what its contents need. Erase shrinks a
-// node in place and records the slack instead of reallocating, so erase never allocates; insert
-// uses slack before it reallocates.
+// node's slack: how many granules its block has beyond the capacity its contents call for
+// (capacity() below). Erase shrinks a node in place and records the slack instead of
+// reallocating, so erase never allocates; insert uses the room before it reallocates.
 //
 // A child slot is at least as large as an entry (child_size >= sizeof(value_type)). Folding a
 // sub-node back into its parent (canonical form) replaces a child slot by an entry, so it never
@@ -62,8 +62,6 @@ struct layout {
     static constexpr std::uintptr_t tag_mask = granule - 1;
     static constexpr std::size_t max_slack = tag_mask; // granules the tag can record
 
-    // The largest regular node: every fragment a child slot (child_size >= entry_size).
-    static constexpr std::size_t max_regular_granules = branching_t::branches * child_size / granule;
 
     static std::byte* base(const slot& s) noexcept {
         return reinterpret_cast<std::byte*>(s.tagged & ~tag_mask);
@@ -78,6 +76,24 @@ struct layout {
     static constexpr std::size_t granules(std::size_t children, std::size_t entries) noexcept {
         return (children * child_size + entries * entry_size + granule - 1) / granule;
     }
+    // Blocks come in size classes a little coarser than granules once nodes get big: a node's
+    // block is capacity(its contents), so a large node grows in place for a few inserts before
+    // it is reallocated, and fewer distinct sizes pass through the arena's free lists. Up to
+    // `exact_limit` granules every size is a class; above, classes are 1/4 of a power of two
+    // apart (at most 25% unused; large nodes are few, the many small ones stay exact).
+    static constexpr std::size_t exact_limit = 16;
+    static constexpr std::size_t capacity(std::size_t g) noexcept {
+        if (g <= exact_limit) return g;
+        const std::size_t step = highest_power_of_two(g) / 4;
+        return (g + step - 1) & ~(step - 1);
+    }
+    static constexpr std::size_t node_granules(std::size_t children, std::size_t entries) noexcept {
+        return capacity(granules(children, entries));
+    }
+    // The largest block of a regular node: every fragment a child slot (child_size >=
+    // entry_size), plus the most slack the tag records.
+    static constexpr std::size_t max_regular_granules =
+        capacity(branching_t::branches * child_size / granule) + max_slack;
     static constexpr std::size_t collision_granules(std::size_t capacity) noexcept {
         return (capacity * entry_size + granule - 1) / granule;
     }
@@ -94,9 +110,10 @@ struct layout {
     }
     static Value* entry(const slot& s, std::size_t i) noexcept { return entries(s) + i; }
 
-    // Size of the node's block in granules (contents + slack).
+    // Size of the node's block in granules: the capacity for its contents plus the slack that
+    // erasing left.
     static std::size_t block_granules(const slot& s) noexcept {
-        return granules(child_count(s), entry_count(s)) + slack(s);
+        return node_granules(child_count(s), entry_count(s)) + slack(s);
     }
 
     // Child slots are trivially copyable; they move with memmove.

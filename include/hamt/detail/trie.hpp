@@ -82,7 +82,8 @@ protected:
     using bitmap_t = typename br::bitmap_t;
     using value_alloc = typename std::allocator_traits<Allocator>::template rebind_alloc<value_type>;
     using ops = element_ops<Policy, value_alloc>;
-    using arena_t = node_arena<Allocator, layout_t::granule, layout_t::max_regular_granules>;
+    using arena_t = node_arena<Allocator, layout_t::granule, layout_t::max_regular_granules,
+                               layout_t::granules(0, 2)>;
     using alloc_traits = std::allocator_traits<Allocator>;
 
     static constexpr unsigned cd = layout_t::collision_depth;
@@ -210,61 +211,56 @@ public:
     template <class It>
     It iterator_at(const value_type* p, hash_t h) const noexcept {
         It it;
-        const slot* s = &root_;
-        unsigned depth = 0;
-        for (; depth < cd; ++depth) {
-            const bitmap_t bit = br::bit(h, depth);
-            const std::byte* base = layout_t::base(*s);
-            if (s->nodemap & bit) {
-                const unsigned i = br::index(s->nodemap, bit);
-                it.stack_[depth] = {base, s->nodemap, i + 1};
-                s = reinterpret_cast<const slot*>(base + i * C);
-                continue;
-            }
-            HAMT_ASSERT(s->datamap & bit);
-            it.stack_[depth] = {base, s->nodemap, 0};
-            it.depth_ = depth;
-            it.cur_ = const_cast<value_type*>(p);
-            it.last_ = layout_t::entries(*s) + layout_t::entry_count(*s);
-            return it;
-        }
-        const std::byte* base = layout_t::base(*s);
-        it.stack_[cd] = {base, 0, 0};
-        it.depth_ = cd;
-        it.cur_ = const_cast<value_type*>(p);
-        it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
+        locate(it, &root_, 0, p, h);
         return it;
     }
 
     // ---- insertion --------------------------------------------------------------------------
 
     // Inserts the element made by make(value_type* raw) unless `key` (hash h) is present.
-    // Returns the element with that key and whether it was inserted. Strong guarantee.
-    template <class K, class Make>
-    std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key, Make&& make) {
+    // Returns the element with that key and whether it was inserted. Strong guarantee. With
+    // `out`, also sets *out to an iterator to that element (the path is recorded on the way down,
+    // cheaper than a second descent).
+    template <class K, class Make, class It = void>
+    std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key, Make&& make,
+                                                It* out = nullptr) {
+        constexpr bool track = !std::is_void_v<It>;
         slot* s = &root_;
-        for (unsigned depth = 0; depth < cd; ++depth) {
+        unsigned depth = 0;
+        value_type* p;
+        for (; depth < cd; ++depth) {
             const bitmap_t bit = br::bit(h, depth);
             if (s->nodemap & bit) {
-                s = layout_t::child(*s, br::index(s->nodemap, bit));
+                const unsigned i = br::index(s->nodemap, bit);
+                if constexpr (track) out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
+                s = layout_t::child(*s, i);
                 continue;
             }
             if (s->datamap & bit) {
                 const unsigned i = br::index(s->datamap, bit);
-                value_type* e = layout_t::entry(*s, i);
-                if (equal_keys(key, Policy::key_of(*e))) return {e, false};
-                value_type* p = split(*s, depth, bit, i, h, make);
-                ++size_;
-                return {p, true};
+                p = layout_t::entry(*s, i);
+                if (equal_keys(key, Policy::key_of(*p))) {
+                    if constexpr (track) at_entry(*out, *s, depth, p);
+                    return {p, false};
+                }
+                p = split(*s, depth, bit, i, h, make);
+                if constexpr (track) locate(*out, s, depth, p, h);
+            } else {
+                p = insert_entry(*s, bit, make);
+                if constexpr (track) at_entry(*out, *s, depth, p);
             }
-            value_type* p = insert_entry(*s, bit, make);
             ++size_;
             return {p, true};
         }
-        if (value_type* e = find_in_collision(*s, key)) return {e, false};
-        value_type* p = append_collision(*s, make);
-        ++size_;
-        return {p, true};
+        bool inserted = false;
+        p = find_in_collision(*s, key);
+        if (!p) {
+            p = append_collision(*s, make);
+            ++size_;
+            inserted = true;
+        }
+        if constexpr (track) locate(*out, s, cd, p, h);
+        return {p, inserted};
     }
 
     // ---- erasure ----------------------------------------------------------------------------
@@ -389,6 +385,42 @@ public:
     }
 
 protected:
+    // Completes an iterator to element p, an entry of the regular node of slot s at depth.
+    template <class It>
+    static void at_entry(It& it, const slot& s, unsigned depth, const value_type* p) noexcept {
+        it.stack_[depth] = {layout_t::base(s), s.nodemap, 0};
+        it.depth_ = depth;
+        it.cur_ = const_cast<value_type*>(p);
+        it.last_ = layout_t::entries(s) + layout_t::entry_count(s);
+    }
+
+    // Completes an iterator to element p (hash h) from slot s at depth down: s is the node on
+    // p's path at that depth, and the levels above are already recorded.
+    template <class It>
+    static void locate(It& it, const slot* s, unsigned depth, const value_type* p, hash_t h) noexcept {
+        for (; depth < cd; ++depth) {
+            const bitmap_t bit = br::bit(h, depth);
+            const std::byte* base = layout_t::base(*s);
+            if (s->nodemap & bit) {
+                const unsigned i = br::index(s->nodemap, bit);
+                it.stack_[depth] = {base, s->nodemap, i + 1};
+                s = reinterpret_cast<const slot*>(base + i * C);
+                continue;
+            }
+            HAMT_ASSERT(s->datamap & bit);
+            it.stack_[depth] = {base, s->nodemap, 0};
+            it.depth_ = depth;
+            it.cur_ = const_cast<value_type*>(p);
+            it.last_ = layout_t::entries(*s) + layout_t::entry_count(*s);
+            return;
+        }
+        const std::byte* base = layout_t::base(*s);
+        it.stack_[cd] = {base, 0, 0};
+        it.depth_ = cd;
+        it.cur_ = const_cast<value_type*>(p);
+        it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
+    }
+
     // ---- node primitives --------------------------------------------------------------------
 
     static unsigned fragment_of(hash_t h, unsigned depth) noexcept { return br::fragment(h, depth); }
@@ -414,8 +446,16 @@ protected:
         return nullptr;
     }
 
-    // Slack that a freshly allocated node gets for `needed` granules of contents.
-    static std::size_t growth_slack(std::size_t) noexcept { return 0; }
+    // The block for a node that grows to `need` granules (a capacity): small nodes that grow get
+    // room for one more entry, so that the next insert into them happens in place; large ones
+    // have that room from their capacity class already. Nodes made by splits stay exact: most
+    // never grow.
+    static std::size_t grown_block(std::size_t need) noexcept {
+        constexpr std::size_t entry_granules = (sizeof(value_type) + G - 1) / G;
+        constexpr std::size_t extra =
+            entry_granules < layout_t::max_slack ? entry_granules : layout_t::max_slack;
+        return need <= layout_t::exact_limit ? need + extra : need;
+    }
 
     // Records `block` granules for a node that needs `used`, giving back slack the tag cannot
     // hold.
@@ -461,13 +501,36 @@ protected:
         std::size_t granules_ = 0;
     };
 
+    // Single-child nodes allocated for a split, freed on scope exit unless released. Most
+    // splits need none, so this costs two stores then.
+    class pending_chain {
+    public:
+        explicit pending_chain(arena_t& arena) noexcept : arena_(arena) {}
+        pending_chain(const pending_chain&) = delete;
+        pending_chain& operator=(const pending_chain&) = delete;
+        ~pending_chain() {
+            for (unsigned i = 0; i < count_; ++i) arena_.deallocate(nodes_[i], layout_t::node_granules(1, 0));
+        }
+        void push(std::size_t granules) {
+            nodes_[count_] = arena_.allocate(granules);
+            ++count_;
+        }
+        std::byte* node(unsigned i) const noexcept { return nodes_[i]; }
+        void release() noexcept { count_ = 0; }
+
+    private:
+        arena_t& arena_;
+        unsigned count_ = 0;
+        std::byte* nodes_[cd];
+    };
+
     // Inserts a new entry at fragment `bit` of the regular node of slot s.
     template <class Make>
     value_type* insert_entry(slot& s, bitmap_t bit, Make& make) {
         value_alloc va = make_value_alloc();
         const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
         const std::size_t k = br::index(s.datamap, bit);
-        const std::size_t need = layout_t::granules(nc, ne + 1);
+        const std::size_t need = layout_t::node_granules(nc, ne + 1);
         std::byte* base = layout_t::base(s);
         const std::size_t block = s.tagged ? layout_t::block_granules(s) : 0;
 
@@ -487,7 +550,7 @@ protected:
                 return es + k;
             }
         }
-        const std::size_t granules = need + growth_slack(need);
+        const std::size_t granules = grown_block(need);
         pending_block nb;
         nb.acquire(arena_, granules);
         value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
@@ -557,18 +620,17 @@ protected:
         // Allocate everything first: bottom node, chain, and the node's new block if needed.
         const bool collision = bottom_depth == cd;
         const std::size_t bottom_granules =
-            collision ? layout_t::collision_granules(2) : layout_t::granules(0, 2);
+            collision ? layout_t::collision_granules(2) : layout_t::node_granules(0, 2);
         pending_block bottom;
         bottom.acquire(arena_, bottom_granules);
-        pending_block chain[cd];
-        for (unsigned d = depth + 1; d < bottom_depth; ++d)
-            chain[d - depth - 1].acquire(arena_, layout_t::granules(1, 0));
+        pending_chain chain(arena_);
+        for (unsigned d = depth + 1; d < bottom_depth; ++d) chain.push(layout_t::node_granules(1, 0));
         const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
-        const std::size_t need = layout_t::granules(nc + 1, ne - 1);
+        const std::size_t need = layout_t::node_granules(nc + 1, ne - 1);
         const std::size_t block = layout_t::block_granules(s);
         const bool in_place = !ops::copy_to_rebuild && need <= block;
         pending_block nb;
-        if (!in_place) nb.acquire(arena_, need + growth_slack(need));
+        if (!in_place) nb.acquire(arena_, grown_block(need));
 
         // The two entries of the bottom node: by fragment, or new last in a collision node.
         std::size_t new_index = 1;
@@ -595,8 +657,9 @@ protected:
             child = slot{layout_t::tag(bottom.release(), 0),
                          static_cast<bitmap_t>(br::bit(h, bottom_depth) | br::bit(h2, bottom_depth)), 0};
         }
+        chain.release();
         for (unsigned d = bottom_depth; d-- > depth + 1;) {
-            std::byte* c = chain[d - depth - 1].release();
+            std::byte* c = chain.node(d - depth - 1);
             ::new (static_cast<void*>(c)) slot(child);
             child = slot{layout_t::tag(c, 0), 0, br::bit(h, d)};
         }
@@ -633,7 +696,7 @@ protected:
             ::new (static_cast<void*>(nb.base + ci * C)) slot(child);
             layout_t::move_slots(nb.base + (ci + 1) * C, base + ci * C, nc - ci);
             arena_.deallocate(base, block);
-            s.tagged = layout_t::tag(nb.release(), 0);
+            s.tagged = layout_t::tag(nb.release(), grown_block(need) - need);
         }
         s.datamap &= static_cast<bitmap_t>(~bit);
         s.nodemap |= bit;
@@ -708,12 +771,12 @@ protected:
             } else {
                 const std::size_t block = layout_t::block_granules(s);
                 s.datamap &= static_cast<bitmap_t>(~select_bit(s.datamap, j));
-                set_block(s, base, block, layout_t::granules(nc, ne - 1));
+                set_block(s, base, block, layout_t::node_granules(nc, ne - 1));
             }
         } else {
             // Rebuild by copying so that a throwing copy leaves the node as it was.
             const std::size_t granules =
-                is_collision ? layout_t::collision_granules(ne - 1) : layout_t::granules(nc, ne - 1);
+                is_collision ? layout_t::collision_granules(ne - 1) : layout_t::node_granules(nc, ne - 1);
             pending_block nb;
             nb.acquire(arena_, granules);
             value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
@@ -773,7 +836,7 @@ protected:
         const bitmap_t bit = select_bit(A.nodemap, ci);
         const std::size_t k = br::index(A.datamap, bit);
         const std::size_t block = layout_t::block_granules(A);
-        const std::size_t need = layout_t::granules(nc - 1, ne + 1);
+        const std::size_t need = layout_t::node_granules(nc - 1, ne + 1);
 
         // The nodes to free, read before A's slots move.
         slot doomed[cd + 1];
@@ -848,7 +911,7 @@ protected:
         }
         const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
         pending_block nb;
-        nb.acquire(arena_, layout_t::granules(nc, ne));
+        nb.acquire(arena_, layout_t::node_granules(nc, ne));
         std::size_t done = 0;
         HAMT_TRY {
             for (; done < nc; ++done)

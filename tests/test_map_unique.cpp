@@ -1,0 +1,13 @@
+// map interface over move-only mapped values <int64_t, std::unique_ptr<int>>: BitsPerLevel 5
+// and 3, and std::unordered_map as the reference. Copying tests compile out for these types.
+#include "support.hpp"
+
+using value_ptr = std::unique_ptr<int>;
+using hamt_b5 = hamt::map<std::int64_t, value_ptr>;
+using hamt_b3 =
+    hamt::map<std::int64_t, value_ptr, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>,
+              std::allocator<std::pair<const std::int64_t, value_ptr>>, 3>;
+using std_map = std::unordered_map<std::int64_t, value_ptr>;
+
+#define HT_MAP_TYPES hamt_b5, hamt_b3, std_map
+#include "map_api.ipp"

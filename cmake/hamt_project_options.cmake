@@ -1,12 +1,21 @@
 # Build settings for hamt's own tests, benchmarks and examples (not for consumers).
 option(HAMT_WERROR "Treat warnings as errors in hamt's own targets" ON)
 option(HAMT_SANITIZE "Build hamt's own targets with AddressSanitizer and UBSan, nodes unpooled" OFF)
+option(HAMT_NO_POOL "Build hamt's own targets with HAMT_NO_POOL (every node from the allocator)" OFF)
+option(HAMT_NO_EXCEPTIONS "Build hamt's own targets with -fno-exceptions (tests that need exceptions are skipped)" OFF)
 
 add_library(hamt_project_options INTERFACE)
 if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
   target_compile_options(hamt_project_options INTERFACE -Wall -Wextra -Wpedantic)
   if(HAMT_WERROR)
     target_compile_options(hamt_project_options INTERFACE -Werror)
+  endif()
+  if(HAMT_NO_POOL)
+    target_compile_definitions(hamt_project_options INTERFACE HAMT_NO_POOL)
+  endif()
+  if(HAMT_NO_EXCEPTIONS)
+    target_compile_options(hamt_project_options INTERFACE -fno-exceptions)
+    target_compile_definitions(hamt_project_options INTERFACE CATCH_CONFIG_DISABLE_EXCEPTIONS)
   endif()
   if(HAMT_SANITIZE)
     # HAMT_NO_POOL sends every node straight to the allocator so ASan sees each one.

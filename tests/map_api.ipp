@@ -55,7 +55,9 @@ TEMPLATE_TEST_CASE("map: default construction and observers", "[map]", HT_MAP_TY
     CHECK(m.find(F::k(1)) == m.end());
     CHECK(m.count(F::k(1)) == 0);
     CHECK_FALSE(has(m, F::k(1)));
+#if HT_EXCEPTIONS
     CHECK_THROWS_AS(m.at(F::k(1)), std::out_of_range);
+#endif
 
     static_assert(std::is_same_v<decltype(m.get_allocator()), typename M::allocator_type>);
     static_assert(std::is_same_v<decltype(m.hash_function()), typename M::hasher>);
@@ -371,8 +373,12 @@ TEMPLATE_TEST_CASE("map: lookup", "[map]", HT_MAP_TYPES) {
     CHECK(cm.find(missing) == cm.end());
     CHECK(m.count(missing) == 0);
     CHECK_FALSE(has(m, missing));
+#if HT_EXCEPTIONS
     CHECK_THROWS_AS(m.at(missing), std::out_of_range);
+#endif
+#if HT_EXCEPTIONS
     CHECK_THROWS_AS(cm.at(missing), std::out_of_range);
+#endif
 
     auto r = m.equal_range(key);
     CHECK(std::distance(r.first, r.second) == 1);
@@ -933,7 +939,9 @@ TEMPLATE_TEST_CASE("map: lookups and failed inserts keep iterators valid", "[map
     CHECK_FALSE(m.try_emplace(F::k(77), F::t(0)).second);
     CHECK_FALSE(m.insert(typename F::V(F::k(78), F::t(0))).second);
     CHECK(ht::get(m[F::k(77)]) == 770);
+#if HT_EXCEPTIONS
     CHECK_THROWS_AS(m.at(F::k(-1)), std::out_of_range);
+#endif
     // Assigning through insert_or_assign changes no structure.
     CHECK_FALSE(m.insert_or_assign(F::k(77), F::t(771)).second);
 

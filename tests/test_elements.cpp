@@ -35,11 +35,9 @@ struct no_default {
 struct copy_only {
     std::string s;
     explicit copy_only(std::int64_t x) : s(std::to_string(x)) {}
-    copy_only(const copy_only& o) : s(o.s) {}
-    copy_only& operator=(const copy_only& o) {
-        s = o.s;
-        return *this;
-    }
+    // Declared copy operations suppress the implicit moves; std::string's copy may throw.
+    copy_only(const copy_only& o) = default;
+    copy_only& operator=(const copy_only& o) = default;
     ~copy_only() = default;
 };
 static_assert(!std::is_nothrow_move_constructible_v<copy_only>);
@@ -193,7 +191,7 @@ void accounting_test() {
         m.erase(m.begin());
         CHECK(st.live == live - 4);
         m.clear();
-        CHECK(st.live == live - 2 * 300);
+        CHECK(st.live == live - 2L * 300);
     }
     SECTION("copy assignment over a non-empty container") {
         M other;

@@ -291,6 +291,7 @@ private:
                 if (it != h_.end()) {
                     DIFF_ASSERT(ht::get(h_.at(kk)) == ht::get(jt->second));
                 } else if (rand(16) == 0) {
+#if HT_EXCEPTIONS
                     bool threw = false;
                     try {
                         (void)ch.at(kk);
@@ -298,6 +299,7 @@ private:
                         threw = true;
                     }
                     DIFF_ASSERT(threw);
+#endif
                 }
             }
             DIFF_ASSERT(h_.size() == s_.size());

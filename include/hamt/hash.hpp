@@ -11,10 +11,13 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -25,6 +28,7 @@
 #endif
 #include <xxhash.h>
 
+#include "detail/config.hpp"
 #include "fwd.hpp"
 
 namespace hamt {
@@ -57,12 +61,6 @@ inline constexpr std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
 inline constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
     return detail::mum(detail::mum(x ^ UINT64_C(0x2d358dccaa6c78a5), UINT64_C(0x9E3779B97F4A7C15)),
                        UINT64_C(0xe7037ed1a0b428db));
-}
-
-// Mixes a 64-bit value with a seed (for seeded hashers): keys that share hash bits under one
-// seed are unrelated under another.
-inline constexpr std::uint64_t mix64(std::uint64_t x, std::uint64_t seed) noexcept {
-    return mix64(x ^ mix64(seed));
 }
 
 inline std::uint64_t hash_bytes(const void* data, std::size_t size) noexcept {
@@ -154,5 +152,101 @@ struct hash<std::array<B, N>, std::enable_if_t<detail::is_byte_v<B>>>
 
 // Note: hamt::hash<const char*> hashes the pointer, as std::hash does; hash C strings by content
 // with hamt::hash<std::string> or hamt::hash<std::string_view>, which accept them.
+
+// ---- seeded hashing ----------------------------------------------------------------------------
+
+namespace detail {
+
+// A fresh seed per call: a random base drawn once per process, stepped by a counter and mixed.
+inline std::uint64_t next_seed() noexcept {
+    static const std::uint64_t base = [] {
+        std::uint64_t b = 0;
+#if HAMT_HAS_EXCEPTIONS
+        try {
+            std::random_device rd;
+            b = (std::uint64_t(rd()) << 32) ^ rd();
+        } catch (...) {
+        }
+#endif
+        // Also the address of a local and the clock, should random_device be deterministic.
+        int local = 0;
+        b ^= reinterpret_cast<std::uintptr_t>(&local);
+        b ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        return mix64(b);
+    }();
+    static std::atomic<std::uint64_t> counter{0};
+    return mix64(base + counter.fetch_add(1, std::memory_order_relaxed) * UINT64_C(0x9E3779B97F4A7C15));
+}
+
+} // namespace detail
+
+// hamt::seeded_hash<K>: hamt::hash keyed by a 64-bit seed, against hash flooding. Every
+// default-constructed seeded_hash draws a new seed, so every container that stores one (each
+// container stores its own hasher) places keys differently: a set of keys built to collide
+// for one container, or for hamt::hash, does not collide in another. Copies of a container copy
+// its hasher and seed. Costs what hamt::hash costs: integers are mixed after an xor with the
+// mixed seed, strings go through XXH3's seeded variant. This makes flooding impractical without
+// knowing the seed; it is not a cryptographic guarantee.
+template <class Key, class Enable = void>
+struct seeded_hash {
+    using is_avalanching = void;
+    seeded_hash() noexcept : seeded_hash(detail::next_seed()) {}
+    explicit seeded_hash(std::uint64_t seed) noexcept : seed_(seed), key_(mix64(seed)) {}
+    std::uint64_t seed() const noexcept { return seed_; }
+
+    std::uint64_t operator()(const Key& key) const noexcept(noexcept(std::hash<Key>{}(key))) {
+        if constexpr (std::is_pointer_v<Key>) {
+            return mix64(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) ^ key_);
+        } else if constexpr (std::is_enum_v<Key>) {
+            return mix64(static_cast<std::uint64_t>(static_cast<std::underlying_type_t<Key>>(key)) ^
+                         key_);
+        } else if constexpr (std::is_integral_v<Key>) {
+            return mix64(static_cast<std::uint64_t>(key) ^ key_);
+        } else {
+            return mix64(static_cast<std::uint64_t>(std::hash<Key>{}(key)) ^ key_);
+        }
+    }
+
+private:
+    std::uint64_t seed_;
+    std::uint64_t key_; // mix64(seed): xored into the input before mixing
+};
+
+namespace detail {
+
+template <class CharT>
+struct seeded_string_hash {
+    using is_avalanching = void;
+    using is_transparent = void;
+    seeded_string_hash() noexcept : seed_(next_seed()) {}
+    explicit seeded_string_hash(std::uint64_t seed) noexcept : seed_(seed) {}
+    std::uint64_t seed() const noexcept { return seed_; }
+
+    std::uint64_t operator()(std::basic_string_view<CharT> s) const noexcept {
+        return hash_bytes(s.data(), s.size() * sizeof(CharT), seed_);
+    }
+    template <class Traits, class Alloc>
+    std::uint64_t operator()(const std::basic_string<CharT, Traits, Alloc>& s) const noexcept {
+        return hash_bytes(s.data(), s.size() * sizeof(CharT), seed_);
+    }
+    std::uint64_t operator()(const CharT* s) const noexcept {
+        return (*this)(std::basic_string_view<CharT>(s));
+    }
+
+private:
+    std::uint64_t seed_;
+};
+
+} // namespace detail
+
+template <class CharT, class Traits, class Alloc>
+struct seeded_hash<std::basic_string<CharT, Traits, Alloc>> : detail::seeded_string_hash<CharT> {
+    using detail::seeded_string_hash<CharT>::seeded_string_hash;
+};
+
+template <class CharT, class Traits>
+struct seeded_hash<std::basic_string_view<CharT, Traits>> : detail::seeded_string_hash<CharT> {
+    using detail::seeded_string_hash<CharT>::seeded_string_hash;
+};
 
 } // namespace hamt

@@ -45,7 +45,7 @@ class node_arena : private ebo_storage<arena_allocator_t<Allocator, Granule>, st
     using unit_pointer = typename unit_traits::pointer;
 
     static constexpr std::size_t min_block_bytes = 512;
-    static constexpr std::size_t max_block_bytes = 256 * 1024;
+    static constexpr std::size_t max_block_bytes = std::size_t(256) * 1024;
 
     struct free_node {
         free_node* next;

@@ -21,6 +21,14 @@ struct trie_access;
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
 class trie;
 
+HAMT_ALWAYS_INLINE void prefetch(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
 // The position of an iterator; shared by iterator and const_iterator so that converting one
 // to the other is a plain copy.
 template <class Layout, class Value>
@@ -43,7 +51,7 @@ protected:
 
     // User-provided so that value-initialisation (T()) does not zero the path: end() and a
     // failed find() stay cheap.
-    iterator_state() noexcept {}
+    iterator_state() noexcept {} // NOLINT(modernize-use-equals-default): see above
 
     // Enters the node of slot `s` at `depth`: its children become pending and its entries the
     // current run. Returns false if it has no entries.
@@ -58,6 +66,8 @@ protected:
             nc = layout_t::child_count(s);
             ne = layout_t::entry_count(s);
             stack_[depth] = level{base, s.nodemap, 0};
+            // The first child is visited after the entries: fetch its node meanwhile.
+            if (nc) prefetch(layout_t::base(*reinterpret_cast<const slot*>(base)));
         }
         if (ne == 0) return false;
         cur_ = reinterpret_cast<Value*>(const_cast<std::byte*>(base + nc * layout_t::child_size));
@@ -73,6 +83,10 @@ protected:
             if (l.next < popcount(l.nodemap)) {
                 const slot& s = *reinterpret_cast<const slot*>(l.base + l.next * layout_t::child_size);
                 ++l.next;
+                // And the next sibling's node, visited after this subtree.
+                if (l.next < popcount(l.nodemap))
+                    prefetch(layout_t::base(*reinterpret_cast<const slot*>(
+                        l.base + l.next * layout_t::child_size)));
                 if (enter(s, depth + 1)) return;
                 depth = depth_;
                 continue;
@@ -120,7 +134,8 @@ public:
     using pointer = std::conditional_t<Const, const Value*, Value*>;
     using reference = std::conditional_t<Const, const Value&, Value&>;
 
-    trie_iterator() noexcept {}
+    // User-provided for the same reason as iterator_state's.
+    trie_iterator() noexcept {} // NOLINT(modernize-use-equals-default)
 
     template <bool C = Const, class = std::enable_if_t<C>>
     trie_iterator(const trie_iterator<Layout, Value, false>& other) noexcept

@@ -281,14 +281,14 @@ public:
             if (s->datamap & bit) {
                 const unsigned i = br::index(s->datamap, bit);
                 if (!equal_keys(key, Policy::key_of(*layout_t::entry(*s, i)))) return 0;
-                remove_entry<false>(path, depth, i, nullptr);
+                remove_entry<false>(path, depth, i, &h, nullptr);
                 return 1;
             }
             return 0;
         }
         value_type* e = find_in_collision(*s, key);
         if (!e) return 0;
-        remove_entry<false>(path, cd, static_cast<std::size_t>(e - collision_entries(*s)), nullptr);
+        remove_entry<false>(path, cd, static_cast<std::size_t>(e - collision_entries(*s)), &h, nullptr);
         return 1;
     }
 
@@ -304,7 +304,8 @@ public:
         value_type* entries =
             pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
         iterator next = mutable_iterator(pos);
-        remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(pos.cur_ - entries), &next);
+        remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(pos.cur_ - entries), nullptr,
+                           &next);
         return next;
     }
 
@@ -734,17 +735,19 @@ protected:
         }
     }
 
-    // Removes entry j of the node at path[depth], restoring canonical form. With Track, *next
-    // (a copy of the iterator at that entry) becomes the iterator to the following element.
+    // Removes entry j of the node at path[depth], restoring canonical form. h is the entry's
+    // hash if known (it saves looking bits up). With Track, *next (a copy of the iterator at
+    // that entry) becomes the iterator to the following element.
     template <bool Track>
-    void remove_entry(slot* const* path, unsigned depth, std::size_t j, iterator* next) {
+    void remove_entry(slot* const* path, unsigned depth, std::size_t j, const hash_t* h,
+                      iterator* next) {
         slot& s = *path[depth];
         const bool is_collision = depth == cd;
         const std::size_t ne = is_collision ? s.datamap : layout_t::entry_count(s);
         const std::size_t nc = is_collision ? 0 : layout_t::child_count(s);
         // A node below the root left with one entry and no children folds into an ancestor.
         if (depth > 0 && nc == 0 && ne == 2) {
-            fold<Track>(path, depth, j, next);
+            fold<Track>(path, depth, j, h, next);
             return;
         }
         value_alloc va = make_value_alloc();
@@ -770,7 +773,7 @@ protected:
                 s.datamap = static_cast<bitmap_t>(ne - 1); // capacity stays; no slack tag
             } else {
                 const std::size_t block = layout_t::block_granules(s);
-                s.datamap &= static_cast<bitmap_t>(~select_bit(s.datamap, j));
+                s.datamap &= static_cast<bitmap_t>(~(h ? br::bit(*h, depth) : select_bit(s.datamap, j)));
                 set_block(s, base, block, layout_t::node_granules(nc, ne - 1));
             }
         } else {
@@ -818,7 +821,7 @@ protected:
     // other entry r moves up to the nearest ancestor that keeps other contents (or the root),
     // replacing the child slot that led to it. Single-child nodes in between are freed.
     template <bool Track>
-    void fold(slot* const* path, unsigned depth, std::size_t j, iterator* next) {
+    void fold(slot* const* path, unsigned depth, std::size_t j, const hash_t* h, iterator* next) {
         value_alloc va = make_value_alloc();
         slot& n = *path[depth];
         value_type* n_entries = depth == cd ? collision_entries(n) : layout_t::entries(n);
@@ -833,7 +836,7 @@ protected:
         const std::size_t nc = layout_t::child_count(A), ne = layout_t::entry_count(A);
         const std::size_t ci =
             static_cast<std::size_t>(reinterpret_cast<std::byte*>(path[a + 1]) - abase) / C;
-        const bitmap_t bit = select_bit(A.nodemap, ci);
+        const bitmap_t bit = h ? br::bit(*h, a) : select_bit(A.nodemap, ci);
         const std::size_t k = br::index(A.datamap, bit);
         const std::size_t block = layout_t::block_granules(A);
         const std::size_t need = layout_t::node_granules(nc - 1, ne + 1);

@@ -24,6 +24,9 @@ OP_LABEL = {
     "copy": "copy",
     "memory": "bytes/entry",
 }
+NOISY = 0.15  # interquartile range / median above which a cell is marked ~
+MIN_SHARE = 0.9  # runs whose thread had the CPU less than this share of the time are set aside
+MIN_CLEAN = 3  # ...when at least this many runs (or round pairs) remain
 IMPLS = ["hamt", "std", "absl_flat", "absl_node", "immer", "libhamt", "libhamt_cache"]
 IMPL_LABEL = {
     "hamt": "hamt::map",
@@ -61,7 +64,7 @@ def fmt(x):
         return f"{x:.1f}"
     if x >= 0.1:
         return f"{x:.2f}"
-    return f"{x:.3f}"
+    return f"{x:.2g}"
 
 
 def cpu_model():
@@ -98,6 +101,7 @@ def load(path):
                 "ns": 1e9 / ips if ips else None,
                 "bytes": b.get("bytes_per_entry"),
                 "errors": b.get("errors", 0.0),
+                "share": b.get("cpu_share", 1.0),
             }
         )
     return data.get("context", {}), runs
@@ -109,12 +113,41 @@ def median(values):
 
 
 def spread(values):
-    """(max - min) / median, for flagging noisy cells."""
+    """Interquartile range / median (0 with fewer than 4 runs), for flagging noisy cells."""
     values = [v for v in values if v is not None]
-    if len(values) < 3:
+    if len(values) < 4:
         return 0.0
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
     m = statistics.median(values)
-    return (max(values) - min(values)) / m if m else 0.0
+    return (q3 - q1) / m if m else 0.0
+
+
+def clean(rs):
+    """The runs that had the CPU to themselves, when there are enough of them; else all."""
+    good = [r for r in rs if r.get("share", 1.0) >= MIN_SHARE]
+    return good if len(good) >= MIN_CLEAN else rs
+
+
+def fmt_ratio(r):
+    return f"{r:.0f}" if r >= 100 else f"{r:.1f}" if r >= 10 else f"{r:.2f}"
+
+
+def ratio(base_runs, other_runs, field):
+    """hamt / competitor: the median of the per-round ratios when both ran every round (runs
+    of one round are seconds apart, so drift between rounds cancels), else the ratio of the
+    medians. Returns (ratio, noisy)."""
+    if len(base_runs) == len(other_runs) and len(base_runs) > 1:
+        pairs = [(x, y) for x, y in zip(base_runs, other_runs) if x.get(field) and y.get(field)]
+        good = [(x, y) for x, y in pairs
+                if min(x.get("share", 1.0), y.get("share", 1.0)) >= MIN_SHARE]
+        if len(good) >= MIN_CLEAN:
+            pairs = good
+        if pairs:
+            per_round = [x[field] / y[field] for x, y in pairs]
+            return statistics.median(per_round), field == "ns" and spread(per_round) > NOISY
+    mb = median(r.get(field) for r in clean(base_runs))
+    mo = median(r.get(field) for r in clean(other_runs))
+    return (mb / mo if mb and mo else float("nan")), False
 
 
 def main():
@@ -169,9 +202,12 @@ def main():
         w(f"- command: `{args.command}`")
     w("")
     if have_hamt:
-        w("Cells: median ns per element; bytes/entry rows: heap bytes per entry (mallinfo2 "
-          "delta). For competitors, (x) = hamt / competitor: below 1, hamt is faster or smaller. "
-          "`~` marks a cell whose rounds spread by more than 20% of the median.")
+        w("Cells: median ns per element over the rounds (runs that lost the CPU to other work "
+          "set aside, see Notes); bytes/entry rows: heap bytes per entry "
+          "(mallinfo2 delta). For competitors, (x) = hamt / competitor, the median of the "
+          "per-round ratios: below 1, hamt is faster or smaller. `~` after a time: its rounds' "
+          "interquartile range exceeds 15% of the median (the machine drifted); after a ratio: "
+          "the per-round ratios spread that much (the comparison itself is uncertain).")
     else:
         w("Cells: median ns per element; bytes/entry rows: heap bytes per entry. "
           "**hamt::map was not measured** (no include/hamt/map.hpp when this was built).")
@@ -192,7 +228,7 @@ def main():
                 for i in impls:
                     rs = runs.get((op, key, i, n))
                     if rs:
-                        vals[i] = median(r.get(field) for r in rs)
+                        vals[i] = median(r.get(field) for r in clean(rs))
                 base = vals.get("hamt")
                 cells = []
                 for i in impls:
@@ -202,12 +238,13 @@ def main():
                         continue
                     cell = fmt(v)
                     rs = runs[(op, key, i, n)]
-                    if op != "memory" and spread(r.get("ns") for r in rs) > 0.2:
+                    if op != "memory" and spread(r.get("ns") for r in clean(rs)) > NOISY:
                         cell += "~"
                         noisy += 1
                     if i != "hamt" and base is not None and v > 0:
-                        r = base / v
-                        cell += f" ({r:.0f})" if r >= 100 else f" ({r:.1f})" if r >= 10 else f" ({r:.2f})"
+                        r, noisy_ratio = ratio(runs[(op, key, "hamt", n)], rs, field)
+                        cell += f" ({fmt_ratio(r)}{'~' if noisy_ratio else ''})"
+                        noisy += noisy_ratio
                     cells.append(cell)
                 w(f"| {OP_LABEL[op]} | {size_label(n)} | " + " | ".join(cells) + " |")
         w("")
@@ -241,7 +278,14 @@ def main():
         notes.append("libhamt stores pointers to keys and values held outside the trie (here "
                      "16 bytes per int64 entry, plus the string for string keys), not counted "
                      "in its bytes/entry; it has no copy.")
-    cache_bytes = {k: v for k, v in ctx.items() if k.endswith("cache bytes")}
+    all_runs = [r for rs in runs.values() for r in rs if "share" in r]
+    preempted = [r for r in all_runs if r["share"] < MIN_SHARE]
+    if preempted:
+        notes.append(f"{len(preempted)} of {len(all_runs)} runs had the CPU less than "
+                     f"{MIN_SHARE:.0%} of their time (other work on the machine); they were set "
+                     f"aside wherever {MIN_CLEAN} or more clean runs remained.")
+    cache_bytes = {k: v for k, v in ctx.items()
+                   if k.endswith("cache bytes") and "libhamt_cache" in impls}
     for k, v in cache_bytes.items():
         notes.append(f"libhamt+cache: one table cache shared by every trie of the run; its "
                      f"default configuration preallocates {int(v) / 1e6:.1f} MB, so its "
@@ -250,8 +294,8 @@ def main():
         notes.append("Google Benchmark library reports a debug build (Debian's package); the "
                      "cases time themselves, so its own overhead is outside the timings.")
     if noisy:
-        notes.append(f"{noisy} cells marked `~` were noisy; rerun those ops with --filter and "
-                     f"more repetitions before drawing conclusions from them.")
+        notes.append(f"{noisy} times or ratios marked `~` were noisy; rerun those with --filter "
+                     f"and more --rounds before drawing conclusions from them.")
     if notes:
         w("### Notes")
         w("")

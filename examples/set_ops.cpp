@@ -13,7 +13,8 @@ void print(const char* title, const hamt::set<std::string>& s) {
     std::vector<std::string> sorted(s.begin(), s.end()); // iteration order is unspecified
     std::sort(sorted.begin(), sorted.end());
     std::printf("%-16s (%zu):", title, s.size());
-    for (const auto& v : sorted) std::printf(" %s", v.c_str());
+    for (const auto& v : sorted)
+        std::printf(" %s", v.c_str());
     std::printf("\n");
 }
 
@@ -25,8 +26,10 @@ int main() {
 
     hamt::set<std::string> both, only_monday;
     for (const auto& name : monday) {
-        if (tuesday.contains(name)) both.insert(name);
-        else only_monday.insert(name);
+        if (tuesday.contains(name))
+            both.insert(name);
+        else
+            only_monday.insert(name);
     }
     print("monday", monday);
     print("tuesday", tuesday);
@@ -39,7 +42,8 @@ int main() {
     print("everyone", everyone);
     print("left in tuesday", tuesday_copy);
 
-    const auto removed = hamt::erase_if(everyone, [](const std::string& n) { return n.size() > 5; });
+    const auto removed =
+        hamt::erase_if(everyone, [](const std::string& n) { return n.size() > 5; });
     std::printf("erase_if removed %zu long names\n", removed);
     print("short names", everyone);
     return everyone.size() == 4 && both.size() == 2 ? 0 : 1;

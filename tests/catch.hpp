@@ -5,8 +5,8 @@
 #pragma once
 
 #if defined(HAMT_TEST_CATCH2_V3)
-#include <catch2/catch_test_macros.hpp>
 #include <catch2/catch_template_test_macros.hpp>
+#include <catch2/catch_test_macros.hpp>
 #else
 #include <catch2/catch.hpp>
 #endif

@@ -107,7 +107,8 @@ TEMPLATE_TEST_CASE("map: constructors", "[map]", HT_MAP_TYPES) {
 
     SECTION("iterator range") {
         std::vector<V> src;
-        for (int i = 0; i < 200; ++i) src.emplace_back(F::k(i), F::t(10 * i));
+        for (int i = 0; i < 200; ++i)
+            src.emplace_back(F::k(i), F::t(10 * i));
         M a(std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
         ht::check(a);
         CHECK(ht::snapshot(a) == ht::expected_fill<M>(0, 200));
@@ -115,7 +116,8 @@ TEMPLATE_TEST_CASE("map: constructors", "[map]", HT_MAP_TYPES) {
         if constexpr (F::copyable) {
             // Duplicate keys in the range: one element per key.
             src.clear();
-            for (int i = 0; i < 50; ++i) src.emplace_back(F::k(i % 10), F::t(10 * (i % 10)));
+            for (int i = 0; i < 50; ++i)
+                src.emplace_back(F::k(i % 10), F::t(10 * (i % 10)));
             M b(src.begin(), src.end());
             CHECK(ht::snapshot(b) == ht::expected_fill<M>(0, 10));
             M c(src.begin(), src.end(), 8);
@@ -141,7 +143,8 @@ TEMPLATE_TEST_CASE("map: constructors", "[map]", HT_MAP_TYPES) {
             M c({{F::k(1), F::t(10)}}, 4, typename M::hasher(), typename M::key_equal(), alloc);
             M d({{F::k(1), F::t(10)}}, 4, alloc);
             M e({{F::k(1), F::t(10)}}, 4, typename M::hasher(), alloc);
-            for (M* p : {&c, &d, &e}) CHECK(ht::snapshot(*p) == ht::expected_fill<M>(1, 1));
+            for (M* p : {&c, &d, &e})
+                CHECK(ht::snapshot(*p) == ht::expected_fill<M>(1, 1));
             M empty_list(std::initializer_list<V>{});
             CHECK(empty_list.empty());
         }
@@ -253,8 +256,7 @@ TEMPLATE_TEST_CASE("map: assignment", "[map]", HT_MAP_TYPES) {
 
     SECTION("initializer list assignment") {
         if constexpr (F::copyable) {
-            static_assert(
-                std::is_same_v<decltype(b = std::initializer_list<typename F::V>{}), M&>);
+            static_assert(std::is_same_v<decltype(b = std::initializer_list<typename F::V>{}), M&>);
             b = {{F::k(5), F::t(50)}, {F::k(6), F::t(60)}};
             ht::check(b);
             CHECK(ht::snapshot(b) == ht::expected_fill<M>(5, 2));
@@ -313,7 +315,8 @@ TEMPLATE_TEST_CASE("map: equality", "[map]", HT_MAP_TYPES) {
     CHECK(b != a);
     if constexpr (F::copyable) {
         // Same contents inserted in another order.
-        for (std::int64_t i = 199; i >= 0; --i) b.emplace(F::k(i), F::t(10 * i));
+        for (std::int64_t i = 199; i >= 0; --i)
+            b.emplace(F::k(i), F::t(10 * i));
         CHECK(a == b);
         CHECK(b == a);
         // Same keys, one mapped value differs.
@@ -352,8 +355,8 @@ TEMPLATE_TEST_CASE("map: lookup", "[map]", HT_MAP_TYPES) {
     static_assert(std::is_same_v<decltype(cm.find(key)), const_iterator>);
     static_assert(std::is_same_v<decltype(m.count(key)), typename M::size_type>);
     static_assert(std::is_same_v<decltype(m.equal_range(key)), std::pair<iterator, iterator>>);
-    static_assert(std::is_same_v<decltype(cm.equal_range(key)),
-                                 std::pair<const_iterator, const_iterator>>);
+    static_assert(
+        std::is_same_v<decltype(cm.equal_range(key)), std::pair<const_iterator, const_iterator>>);
     static_assert(std::is_same_v<decltype(m.at(key)), typename M::mapped_type&>);
     static_assert(std::is_same_v<decltype(cm.at(key)), const typename M::mapped_type&>);
 
@@ -422,15 +425,19 @@ TEMPLATE_TEST_CASE("map: iteration", "[map]", HT_MAP_TYPES) {
 
     // Each key visited exactly once, in both the mutable and the const walk, same order twice.
     std::vector<std::int64_t> order1, order2, order3;
-    for (auto it = m.begin(); it != m.end(); ++it) order1.push_back(ht::get(it->first));
-    for (auto it = m.cbegin(); it != m.cend(); it++) order2.push_back(ht::get((*it).first));
-    for (const auto& kv : m) order3.push_back(ht::get(kv.first));
+    for (auto it = m.begin(); it != m.end(); ++it)
+        order1.push_back(ht::get(it->first));
+    for (auto it = m.cbegin(); it != m.cend(); it++)
+        order2.push_back(ht::get((*it).first));
+    for (const auto& kv : m)
+        order3.push_back(ht::get(kv.first));
     CHECK(order1 == order2);
     CHECK(order1 == order3);
     std::vector<std::int64_t> sorted = order1;
     std::sort(sorted.begin(), sorted.end());
     REQUIRE(sorted.size() == static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) HT_ASSERT(sorted[static_cast<std::size_t>(i)] == i);
+    for (std::int64_t i = 0; i < n; ++i)
+        HT_ASSERT(sorted[static_cast<std::size_t>(i)] == i);
     CHECK(static_cast<std::int64_t>(std::distance(m.begin(), m.end())) == n);
 
     // Iterator semantics: default construction, copies, post/pre increment, mixed comparisons.
@@ -454,8 +461,10 @@ TEMPLATE_TEST_CASE("map: iteration", "[map]", HT_MAP_TYPES) {
     // Mapped values are mutable through iterators; keys are const.
     static_assert(std::is_const_v<std::remove_reference_t<decltype(m.begin()->first)>>);
     static_assert(!std::is_const_v<std::remove_reference_t<decltype(m.begin()->second)>>);
-    for (auto& kv : m) kv.second = F::t(ht::get(kv.first) + 1);
-    for (std::int64_t i = 0; i < n; ++i) HT_ASSERT(F::val(m, i) == i + 1);
+    for (auto& kv : m)
+        kv.second = F::t(ht::get(kv.first) + 1);
+    for (std::int64_t i = 0; i < n; ++i)
+        HT_ASSERT(F::val(m, i) == i + 1);
     ht::check(m);
 }
 
@@ -486,9 +495,11 @@ TEMPLATE_TEST_CASE("map: operator[]", "[map]", HT_MAP_TYPES) {
     auto k3 = F::k(3);
     m[std::move(k3)] = F::t(33);
     CHECK(F::val(m, 3) == 33);
-    for (std::int64_t i = 4; i < 700; ++i) m[F::k(i)] = F::t(i * 11);
+    for (std::int64_t i = 4; i < 700; ++i)
+        m[F::k(i)] = F::t(i * 11);
     CHECK(m.size() == 699);
-    for (std::int64_t i = 1; i < 700; ++i) HT_ASSERT(F::val(m, i) == i * 11);
+    for (std::int64_t i = 1; i < 700; ++i)
+        HT_ASSERT(F::val(m, i) == i * 11);
     ht::check(m);
 }
 
@@ -501,8 +512,8 @@ TEMPLATE_TEST_CASE("map: insert", "[map]", HT_MAP_TYPES) {
 
     M m;
     SECTION("insert(value_type&&) and insert(P&&)") {
-        static_assert(std::is_same_v<decltype(m.insert(std::declval<V&&>())),
-                                     std::pair<iterator, bool>>);
+        static_assert(
+            std::is_same_v<decltype(m.insert(std::declval<V&&>())), std::pair<iterator, bool>>);
         auto r = m.insert(V(F::k(1), F::t(10)));
         CHECK(r.second);
         CHECK(ht::get(r.first->first) == 1);
@@ -556,7 +567,8 @@ TEMPLATE_TEST_CASE("map: insert", "[map]", HT_MAP_TYPES) {
     }
     SECTION("insert(first, last) and insert(initializer_list)") {
         std::vector<V> src;
-        for (int i = 0; i < 300; ++i) src.emplace_back(F::k(i), F::t(10 * i));
+        for (int i = 0; i < 300; ++i)
+            src.emplace_back(F::k(i), F::t(10 * i));
         static_assert(std::is_same_v<decltype(m.insert(std::make_move_iterator(src.begin()),
                                                        std::make_move_iterator(src.end()))),
                                      void>);
@@ -568,8 +580,7 @@ TEMPLATE_TEST_CASE("map: insert", "[map]", HT_MAP_TYPES) {
         if constexpr (F::copyable) {
             // Existing keys are kept.
             m.insert({{F::k(0), F::t(-1)}, {F::k(300), F::t(3000)}, {F::k(301), F::t(3010)}});
-            static_assert(
-                std::is_same_v<decltype(m.insert(std::initializer_list<V>{})), void>);
+            static_assert(std::is_same_v<decltype(m.insert(std::initializer_list<V>{})), void>);
             ht::check(m);
             CHECK(ht::snapshot(m) == ht::expected_fill<M>(0, 302));
         }
@@ -606,10 +617,11 @@ TEMPLATE_TEST_CASE("map: emplace and emplace_hint", "[map]", HT_MAP_TYPES) {
     CHECK(ht::get(it->first) == 5);
     it = m.emplace_hint(m.begin(), F::k(5), F::t(51));
     CHECK(ht::get(it->second) == 50);
-    it = m.emplace_hint(m.find(F::k(1)), std::piecewise_construct,
-                        std::forward_as_tuple(F::k(6)), std::forward_as_tuple(F::t(60)));
+    it = m.emplace_hint(m.find(F::k(1)), std::piecewise_construct, std::forward_as_tuple(F::k(6)),
+                        std::forward_as_tuple(F::t(60)));
     CHECK(ht::get(it->second) == 60);
-    for (std::int64_t i = 7; i < 400; ++i) m.emplace(F::k(i), F::t(10 * i));
+    for (std::int64_t i = 7; i < 400; ++i)
+        m.emplace(F::k(i), F::t(10 * i));
     ht::check(m);
     CHECK(ht::snapshot(m) == ht::expected_fill<M>(1, 399));
 }
@@ -662,7 +674,8 @@ TEMPLATE_TEST_CASE("map: try_emplace", "[map]", HT_MAP_TYPES) {
     it = m.try_emplace(m.begin(), k5, std::move(arg));
     CHECK(ht::get(it->second) == 99);
     CHECK(m.size() == 5);
-    for (std::int64_t i = 6; i < 300; ++i) m.try_emplace(F::k(i), F::t(i));
+    for (std::int64_t i = 6; i < 300; ++i)
+        m.try_emplace(F::k(i), F::t(i));
     CHECK(m.size() == 299);
     ht::check(m);
 }
@@ -698,7 +711,8 @@ TEMPLATE_TEST_CASE("map: insert_or_assign", "[map]", HT_MAP_TYPES) {
     it = m.insert_or_assign(m.begin(), F::k(3), F::t(31));
     CHECK(ht::get(it->second) == 31);
     CHECK(m.size() == 3);
-    for (std::int64_t i = 0; i < 300; ++i) m.insert_or_assign(F::k(i), F::t(10 * i));
+    for (std::int64_t i = 0; i < 300; ++i)
+        m.insert_or_assign(F::k(i), F::t(10 * i));
     ht::check(m);
     CHECK(ht::snapshot(m) == ht::expected_fill<M>(0, 300));
 }
@@ -716,11 +730,14 @@ TEMPLATE_TEST_CASE("map: erase", "[map]", HT_MAP_TYPES) {
     SECTION("erase(key)") {
         static_assert(std::is_same_v<decltype(m.erase(F::k(1))), typename M::size_type>);
         CHECK(m.erase(F::k(-5)) == 0);
-        for (std::int64_t i = 0; i < n; i += 2) HT_ASSERT(m.erase(F::k(i)) == 1);
-        for (std::int64_t i = 0; i < n; i += 2) HT_ASSERT(m.erase(F::k(i)) == 0);
+        for (std::int64_t i = 0; i < n; i += 2)
+            HT_ASSERT(m.erase(F::k(i)) == 1);
+        for (std::int64_t i = 0; i < n; i += 2)
+            HT_ASSERT(m.erase(F::k(i)) == 0);
         CHECK(m.size() == static_cast<std::size_t>(n / 2));
         ht::check(m);
-        for (std::int64_t i = 0; i < n; ++i) HT_ASSERT(has(m, F::k(i)) == (i % 2 == 1));
+        for (std::int64_t i = 0; i < n; ++i)
+            HT_ASSERT(has(m, F::k(i)) == (i % 2 == 1));
         for (std::int64_t i = 1; i < n; i += 2) {
             HT_ASSERT(m.erase(F::k(i)) == 1);
             if (i % 64 == 1) ht::check(m);
@@ -777,7 +794,8 @@ TEMPLATE_TEST_CASE("map: erase", "[map]", HT_MAP_TYPES) {
             }
             std::sort(visited.begin(), visited.end());
             CHECK(visited == ht::iota_keys(0, n));
-            for (std::int64_t i = 0; i < n; ++i) HT_ASSERT(has(m, F::k(i)) == (i % mod != 0));
+            for (std::int64_t i = 0; i < n; ++i)
+                HT_ASSERT(has(m, F::k(i)) == (i % mod != 0));
             ht::check(m);
         }
     }
@@ -800,13 +818,15 @@ TEMPLATE_TEST_CASE("map: erase", "[map]", HT_MAP_TYPES) {
         auto first = std::next(m.cbegin(), 2);
         auto last = std::next(m.cbegin(), 50);
         std::vector<std::int64_t> gone;
-        for (auto it = first; it != last; ++it) gone.push_back(ht::get(it->first));
+        for (auto it = first; it != last; ++it)
+            gone.push_back(ht::get(it->first));
         const std::int64_t at_last = ht::get(last->first);
         r = m.erase(first, last);
         REQUIRE(r != m.end());
         CHECK(ht::get(r->first) == at_last);
         CHECK(m.size() == static_cast<std::size_t>(n - 48));
-        for (std::int64_t g : gone) HT_ASSERT(!has(m, F::k(g)));
+        for (std::int64_t g : gone)
+            HT_ASSERT(!has(m, F::k(g)));
         ht::check(m);
         // Tail range to end().
         auto tail = std::next(m.cbegin(), 100);
@@ -855,7 +875,8 @@ TEMPLATE_TEST_CASE("map: merge", "[map]", HT_MAP_TYPES) {
 
     M a, b;
     ht::fill(a, 0, 100);
-    for (std::int64_t i = 50; i < 200; ++i) b.emplace(F::k(i), F::t(10 * i + 1));
+    for (std::int64_t i = 50; i < 200; ++i)
+        b.emplace(F::k(i), F::t(10 * i + 1));
     static_assert(std::is_same_v<decltype(a.merge(b)), void>);
     const long copies = ht::counted::stats.copy_ctor;
     a.merge(b);
@@ -868,7 +889,8 @@ TEMPLATE_TEST_CASE("map: merge", "[map]", HT_MAP_TYPES) {
         HT_ASSERT(F::val(a, i) == (i < 100 ? 10 * i : 10 * i + 1));
     }
     REQUIRE(b.size() == 50);
-    for (std::int64_t i = 50; i < 100; ++i) HT_ASSERT(F::val(b, i) == 10 * i + 1);
+    for (std::int64_t i = 50; i < 100; ++i)
+        HT_ASSERT(F::val(b, i) == 10 * i + 1);
 
     // From an rvalue.
     M c;
@@ -905,17 +927,20 @@ TEMPLATE_TEST_CASE("map: many keys", "[map]", HT_MAP_TYPES) {
     }
     ht::check(m);
     CHECK(ht::snapshot(m) == ht::expected_fill<M>(0, n));
-    for (std::int64_t i = 0; i < n; ++i) HT_ASSERT(F::val(m, i) == 10 * i);
-    for (std::int64_t i = 0; i < n; i += 3) HT_ASSERT(m.erase(F::k(i)) == 1);
+    for (std::int64_t i = 0; i < n; ++i)
+        HT_ASSERT(F::val(m, i) == 10 * i);
+    for (std::int64_t i = 0; i < n; i += 3)
+        HT_ASSERT(m.erase(F::k(i)) == 1);
     ht::check(m);
-    for (std::int64_t i = 0; i < n; ++i) HT_ASSERT(has(m, F::k(i)) == (i % 3 != 0));
-    for (std::int64_t i = 0; i < n; i += 3) m.emplace(F::k(i), F::t(10 * i));
+    for (std::int64_t i = 0; i < n; ++i)
+        HT_ASSERT(has(m, F::k(i)) == (i % 3 != 0));
+    for (std::int64_t i = 0; i < n; i += 3)
+        m.emplace(F::k(i), F::t(10 * i));
     ht::check(m);
     CHECK(ht::snapshot(m) == ht::expected_fill<M>(0, n));
 }
 
-TEMPLATE_TEST_CASE("map: lookups and failed inserts keep iterators valid", "[map]",
-                   HT_MAP_TYPES) {
+TEMPLATE_TEST_CASE("map: lookups and failed inserts keep iterators valid", "[map]", HT_MAP_TYPES) {
     using M = TestType;
     using F = map_fixture<M>;
     ht::leak_guard guard;
@@ -950,6 +975,7 @@ TEMPLATE_TEST_CASE("map: lookups and failed inserts keep iterators valid", "[map
     CHECK(ht::get(mapped) == 771);
     CHECK(ht::get(walk->first) == walk_key);
     std::size_t rest = 0;
-    for (; walk != m.end(); ++walk) ++rest;
+    for (; walk != m.end(); ++walk)
+        ++rest;
     CHECK(rest == 200);
 }

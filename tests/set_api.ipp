@@ -46,7 +46,8 @@ TEMPLATE_TEST_CASE("set: construction, assignment, swap, equality", "[set]", HT_
     ht::check(empty);
 
     std::vector<K> src;
-    for (int i = 0; i < 300; ++i) src.push_back(F::k(i % 200));
+    for (int i = 0; i < 300; ++i)
+        src.push_back(F::k(i % 200));
     S a(src.begin(), src.end());
     S b(src.begin(), src.end(), 16, typename S::hasher(), typename S::key_equal(), alloc);
     S c(16, typename S::hasher(), typename S::key_equal(), alloc);
@@ -99,7 +100,8 @@ TEMPLATE_TEST_CASE("set: construction, assignment, swap, equality", "[set]", HT_
 
     // Equality is independent of insertion order.
     S h;
-    for (std::int64_t i = 199; i >= 0; --i) h.insert(F::k(i));
+    for (std::int64_t i = 199; i >= 0; --i)
+        h.insert(F::k(i));
     CHECK(h == a);
     h.erase(F::k(0));
     CHECK(h != a);
@@ -143,7 +145,8 @@ TEMPLATE_TEST_CASE("set: insert, emplace and lookup", "[set]", HT_SET_TYPES) {
     CHECK(ht::get(*it) == 5);
 
     std::vector<K> more;
-    for (int i = 6; i < 400; ++i) more.push_back(F::k(i));
+    for (int i = 6; i < 400; ++i)
+        more.push_back(F::k(i));
     s.insert(more.begin(), more.end());
     s.insert({F::k(400), F::k(401), F::k(1)});
     ht::check(s);
@@ -173,9 +176,11 @@ TEMPLATE_TEST_CASE("set: insert, emplace and lookup", "[set]", HT_SET_TYPES) {
     CHECK(none.second == cs.end());
 
     std::vector<std::int64_t> order;
-    for (auto i = s.cbegin(); i != s.cend(); ++i) order.push_back(ht::get(*i));
+    for (auto i = s.cbegin(); i != s.cend(); ++i)
+        order.push_back(ht::get(*i));
     std::vector<std::int64_t> order2;
-    for (const auto& key : s) order2.push_back(ht::get(key));
+    for (const auto& key : s)
+        order2.push_back(ht::get(key));
     CHECK(order == order2);
     CHECK(order.size() == s.size());
 }
@@ -194,7 +199,8 @@ TEMPLATE_TEST_CASE("set: erase, clear, merge", "[set]", HT_SET_TYPES) {
     static_assert(std::is_same_v<decltype(s.erase(s.cbegin())), iterator>);
     static_assert(std::is_same_v<decltype(s.erase(s.cbegin(), s.cend())), iterator>);
     CHECK(s.erase(F::k(-1)) == 0);
-    for (std::int64_t i = 0; i < n; i += 5) HT_ASSERT(s.erase(F::k(i)) == 1);
+    for (std::int64_t i = 0; i < n; i += 5)
+        HT_ASSERT(s.erase(F::k(i)) == 1);
     CHECK(s.size() == 400);
     ht::check(s);
 

@@ -84,13 +84,16 @@ template <class K, class H, class E, class A, unsigned B>
 struct bits_of<hamt::set<K, H, E, A, B>> : std::integral_constant<unsigned, B> {};
 
 // Depth at which keys with equal 64-bit hashes end up in a collision node.
-constexpr std::size_t collision_depth(unsigned bits) { return (64 + bits - 1) / bits; }
+constexpr std::size_t collision_depth(unsigned bits) {
+    return (64 + bits - 1) / bits;
+}
 
 // Size/empty consistency for any container, plus the hamt invariant checker for hamt ones.
 template <class C>
 void check(const C& c) {
     std::size_t n = 0;
-    for (auto it = c.begin(); it != c.end(); ++it) ++n;
+    for (auto it = c.begin(); it != c.end(); ++it)
+        ++n;
     HT_ASSERT(n == c.size());
     HT_ASSERT(c.empty() == (n == 0));
     if constexpr (is_hamt_v<C>) {
@@ -131,7 +134,8 @@ struct faults {
     }
     static void reset() {
         disarm();
-        for (auto& h : hits) h = 0;
+        for (auto& h : hits)
+            h = 0;
     }
     static void point(fault k) {
         ++hits[static_cast<int>(k)];
@@ -141,7 +145,7 @@ struct faults {
             if (k == fault::allocate) throw std::bad_alloc();
             throw injected_error();
 #else
-            std::abort(); // fault injection needs exceptions; those tests are not built
+            std::abort();                 // fault injection needs exceptions; those tests are not built
 #endif
         }
     }
@@ -349,7 +353,8 @@ snapshot_t<C> snapshot(const C& c) {
 // The integers [first, first + n) in order.
 inline std::vector<std::int64_t> iota_keys(std::int64_t first, std::int64_t n) {
     std::vector<std::int64_t> out;
-    for (std::int64_t i = first; i < first + n; ++i) out.push_back(i);
+    for (std::int64_t i = first; i < first + n; ++i)
+        out.push_back(i);
     return out;
 }
 
@@ -480,7 +485,8 @@ struct alloc_state {
 
     std::size_t live_bytes() const {
         std::size_t b = 0;
-        for (const auto& kv : live) b += kv.second;
+        for (const auto& kv : live)
+            b += kv.second;
         return b;
     }
 };

@@ -17,8 +17,8 @@ using talloc = ht::test_alloc<V, POCCA, POCMA, POCS>;
 
 // Container families: given an allocator type, the container.
 template <class A>
-using hamt_map_a = hamt::map<std::int64_t, std::int64_t, hamt::hash<std::int64_t>,
-                             std::equal_to<std::int64_t>, A>;
+using hamt_map_a =
+    hamt::map<std::int64_t, std::int64_t, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>, A>;
 template <class A>
 using hamt_map_b2_a = hamt::map<std::int64_t, std::int64_t, hamt::hash<std::int64_t>,
                                 std::equal_to<std::int64_t>, A, 2>;
@@ -72,7 +72,8 @@ void no_alloc_test() {
 #endif
             }
             std::size_t count = 0;
-            for (auto it = m.cbegin(); it != m.cend(); ++it) ++count;
+            for (auto it = m.cbegin(); it != m.cend(); ++it)
+                ++count;
             CHECK(count == m.size());
             CHECK(m == m);
         }
@@ -84,9 +85,11 @@ void no_alloc_test() {
         CHECK(st.allocs == allocs);
 
         // Erase by key, by iterator, by range, while iterating, clear.
-        for (std::int64_t i = 0; i < n; i += 4) HT_ASSERT(m.erase(ht::make<K>(i)) == 1);
+        for (std::int64_t i = 0; i < n; i += 4)
+            HT_ASSERT(m.erase(ht::make<K>(i)) == 1);
         CHECK(st.allocs == allocs);
-        for (int i = 0; i < 200; ++i) m.erase(m.begin());
+        for (int i = 0; i < 200; ++i)
+            m.erase(m.begin());
         CHECK(st.allocs == allocs);
         m.erase(std::next(m.cbegin(), 10), std::next(m.cbegin(), 300));
         CHECK(st.allocs == allocs);
@@ -275,9 +278,9 @@ TEST_CASE("allocator: lookups and erase do not allocate, other element types", "
     using ht::counted;
     no_alloc_test<hamt::map<counted, counted, ht::counted_hash, std::equal_to<counted>,
                             talloc<std::pair<const counted, counted>>>>();
-    no_alloc_test<hamt::map<std::string, std::string, hamt::hash<std::string>,
-                            std::equal_to<std::string>,
-                            talloc<std::pair<const std::string, std::string>>, 3>>();
+    no_alloc_test<
+        hamt::map<std::string, std::string, hamt::hash<std::string>, std::equal_to<std::string>,
+                  talloc<std::pair<const std::string, std::string>>, 3>>();
     no_alloc_test<hamt::set<std::int64_t, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>,
                             talloc<std::int64_t>>>();
     no_alloc_test<hamt::map<std::int64_t, std::int64_t, ht::low_bits_hash,
@@ -332,7 +335,7 @@ TEST_CASE("allocator: counted elements through unequal allocators", "[allocator]
         ht::fill(b, 500, 300);
         a = std::move(b); // element-wise move
         CHECK(ht::snapshot(a) == ht::expected_fill<M>(500, 300));
-        b = a;            // element-wise copy
+        b = a; // element-wise copy
         CHECK(b == a);
         M c(std::move(a), A(&sb));
         CHECK(c == b);

@@ -20,9 +20,11 @@ using map_h = hamt::map<K, std::int64_t, H, std::equal_to<K>,
 template <class M, class Keys>
 std::size_t expected_collision_nodes(const M& m, const Keys& keys) {
     std::unordered_map<std::uint64_t, int> groups;
-    for (const auto& k : keys) ++groups[static_cast<std::uint64_t>(m.hash_function()(k))];
+    for (const auto& k : keys)
+        ++groups[static_cast<std::uint64_t>(m.hash_function()(k))];
     std::size_t n = 0;
-    for (const auto& g : groups) n += g.second >= 2 ? 1 : 0;
+    for (const auto& g : groups)
+        n += g.second >= 2 ? 1 : 0;
     return n;
 }
 
@@ -71,7 +73,8 @@ void insert_erase_all(M m, const std::vector<typename M::key_type>& keys) {
     M copy(m);
     verify(copy, present);
     M reversed(0, m.hash_function());
-    for (auto it = keys.rbegin(); it != keys.rend(); ++it) reversed.emplace(*it, 10 * ht::get(*it));
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it)
+        reversed.emplace(*it, 10 * ht::get(*it));
     HT_ASSERT(reversed == m);
     HT_ASSERT(copy == m);
 
@@ -100,9 +103,11 @@ void insert_erase_all(M m, const std::vector<typename M::key_type>& keys) {
 template <class K>
 std::vector<K> keys_0_to(std::int64_t n) {
     std::int64_t step = 7;
-    while (std::gcd(step, n) != 1) ++step;
+    while (std::gcd(step, n) != 1)
+        ++step;
     std::vector<K> out;
-    for (std::int64_t i = 0; i < n; ++i) out.push_back(ht::make<K>(i * step % n));
+    for (std::int64_t i = 0; i < n; ++i)
+        out.push_back(ht::make<K>(i * step % n));
     return out;
 }
 
@@ -111,7 +116,8 @@ void constant_hash_case() {
     using M = map_h<ht::constant_hash, B>;
     insert_erase_all(M(), keys_0_to<std::int64_t>(40));
     M m;
-    for (std::int64_t i = 0; i < 100; ++i) m.emplace(i, 10 * i);
+    for (std::int64_t i = 0; i < 100; ++i)
+        m.emplace(i, 10 * i);
     const auto st = hamt::debug::stats(m);
     CHECK(st.collision_nodes == 1);
     CHECK(st.max_depth == ht::collision_depth(B));
@@ -123,12 +129,14 @@ void low_bits_case() {
     using M = map_h<ht::low_bits_hash, B>;
     insert_erase_all(M(), keys_0_to<std::int64_t>(100));
     M m;
-    for (std::int64_t i = 0; i < 64; ++i) m.emplace(i, 10 * i);
+    for (std::int64_t i = 0; i < 64; ++i)
+        m.emplace(i, 10 * i);
     auto st = hamt::debug::stats(m);
     CHECK(st.collision_nodes == 16);
     CHECK(st.max_depth == ht::collision_depth(B));
     // Leave a single key with hash 5: its collision node goes away.
-    for (std::int64_t i = 5 + 16; i < 64; i += 16) m.erase(i);
+    for (std::int64_t i = 5 + 16; i < 64; i += 16)
+        m.erase(i);
     st = hamt::debug::stats(m);
     CHECK(st.collision_nodes == 15);
     ht::check(m);
@@ -140,7 +148,8 @@ void shift_case() {
     for (unsigned shift = 0; shift < 64; ++shift) {
         INFO("shift " << shift);
         std::vector<std::int64_t> keys;
-        for (std::int64_t k = 0; k < 9; ++k) keys.push_back(k);
+        for (std::int64_t k = 0; k < 9; ++k)
+            keys.push_back(k);
         insert_erase_all(M(0, ht::shift_hash(shift)), keys);
         // Just two keys, hashes 0 and 1 << shift: never a collision node.
         M two(0, ht::shift_hash(shift));
@@ -185,12 +194,24 @@ void all_cases() {
 
 } // namespace
 
-TEST_CASE("collisions: B=1", "[collisions]") { all_cases<1>(); }
-TEST_CASE("collisions: B=2", "[collisions]") { all_cases<2>(); }
-TEST_CASE("collisions: B=3", "[collisions]") { all_cases<3>(); }
-TEST_CASE("collisions: B=4", "[collisions]") { all_cases<4>(); }
-TEST_CASE("collisions: B=5", "[collisions]") { all_cases<5>(); }
-TEST_CASE("collisions: B=6", "[collisions]") { all_cases<6>(); }
+TEST_CASE("collisions: B=1", "[collisions]") {
+    all_cases<1>();
+}
+TEST_CASE("collisions: B=2", "[collisions]") {
+    all_cases<2>();
+}
+TEST_CASE("collisions: B=3", "[collisions]") {
+    all_cases<3>();
+}
+TEST_CASE("collisions: B=4", "[collisions]") {
+    all_cases<4>();
+}
+TEST_CASE("collisions: B=5", "[collisions]") {
+    all_cases<5>();
+}
+TEST_CASE("collisions: B=6", "[collisions]") {
+    all_cases<6>();
+}
 
 TEST_CASE("collisions: the same sequences on std::unordered_map (checks the test)",
           "[collisions]") {

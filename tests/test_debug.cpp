@@ -5,9 +5,9 @@
 namespace {
 
 template <unsigned B>
-using map_b = hamt::map<std::int64_t, std::int64_t, hamt::hash<std::int64_t>,
-                        std::equal_to<std::int64_t>,
-                        std::allocator<std::pair<const std::int64_t, std::int64_t>>, B>;
+using map_b =
+    hamt::map<std::int64_t, std::int64_t, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>,
+              std::allocator<std::pair<const std::int64_t, std::int64_t>>, B>;
 
 bool same_shape(const hamt::debug::trie_stats& a, const hamt::debug::trie_stats& b) {
     return a.size == b.size && a.nodes == b.nodes && a.collision_nodes == b.collision_nodes &&
@@ -38,13 +38,15 @@ void debug_case() {
 
     const std::int64_t n = 5000;
     std::size_t last_bytes = st.node_bytes;
-    for (std::int64_t i = 2; i <= n; ++i) m.emplace(i, i);
+    for (std::int64_t i = 2; i <= n; ++i)
+        m.emplace(i, i);
     hamt::debug::check_invariants(m);
     st = hamt::debug::stats(m);
     CHECK(st.size == static_cast<std::size_t>(n));
     CHECK(st.collision_nodes == 0);
     CHECK(st.node_bytes > last_bytes);
-    CHECK(st.node_bytes >= static_cast<std::size_t>(n) * sizeof(std::pair<std::int64_t, std::int64_t>));
+    CHECK(st.node_bytes >=
+          static_cast<std::size_t>(n) * sizeof(std::pair<std::int64_t, std::int64_t>));
     CHECK(st.nodes >= static_cast<std::size_t>(n) / (std::size_t(1) << B));
     CHECK(st.nodes < 2 * static_cast<std::size_t>(n));
     // A well-mixed hash: about log2(n) = 13 bits are needed to tell keys apart, and the two
@@ -57,15 +59,18 @@ void debug_case() {
 
     // Canonical form: erasing keys gives the shape of a trie built from what remains.
     M built;
-    for (std::int64_t i = 1; i <= 700; ++i) built.emplace(i, i);
-    for (std::int64_t i = n; i > 700; --i) m.erase(i);
+    for (std::int64_t i = 1; i <= 700; ++i)
+        built.emplace(i, i);
+    for (std::int64_t i = n; i > 700; --i)
+        m.erase(i);
     hamt::debug::check_invariants(m);
     INFO("after erase: nodes " << hamt::debug::stats(m).nodes << ", depth "
                                << hamt::debug::stats(m).max_depth << "; built: nodes "
                                << hamt::debug::stats(built).nodes << ", depth "
                                << hamt::debug::stats(built).max_depth);
     CHECK(same_shape(hamt::debug::stats(m), hamt::debug::stats(built)));
-    for (std::int64_t i = 700; i > 1; --i) m.erase(i);
+    for (std::int64_t i = 700; i > 1; --i)
+        m.erase(i);
     st = hamt::debug::stats(m);
     CHECK(st.size == 1);
     CHECK(st.nodes == 1);
@@ -79,25 +84,41 @@ void debug_case() {
 
 } // namespace
 
-TEST_CASE("debug: stats and check_invariants, B=1", "[debug]") { debug_case<1>(); }
-TEST_CASE("debug: stats and check_invariants, B=2", "[debug]") { debug_case<2>(); }
-TEST_CASE("debug: stats and check_invariants, B=3", "[debug]") { debug_case<3>(); }
-TEST_CASE("debug: stats and check_invariants, B=4", "[debug]") { debug_case<4>(); }
-TEST_CASE("debug: stats and check_invariants, B=5", "[debug]") { debug_case<5>(); }
-TEST_CASE("debug: stats and check_invariants, B=6", "[debug]") { debug_case<6>(); }
+TEST_CASE("debug: stats and check_invariants, B=1", "[debug]") {
+    debug_case<1>();
+}
+TEST_CASE("debug: stats and check_invariants, B=2", "[debug]") {
+    debug_case<2>();
+}
+TEST_CASE("debug: stats and check_invariants, B=3", "[debug]") {
+    debug_case<3>();
+}
+TEST_CASE("debug: stats and check_invariants, B=4", "[debug]") {
+    debug_case<4>();
+}
+TEST_CASE("debug: stats and check_invariants, B=5", "[debug]") {
+    debug_case<5>();
+}
+TEST_CASE("debug: stats and check_invariants, B=6", "[debug]") {
+    debug_case<6>();
+}
 
 TEST_CASE("debug: canonical form with collisions", "[debug]") {
     using M = hamt::map<std::int64_t, std::int64_t, ht::low_bits_hash, std::equal_to<std::int64_t>,
                         std::allocator<std::pair<const std::int64_t, std::int64_t>>, 3>;
     M m, built;
-    for (std::int64_t i = 0; i < 200; ++i) m.emplace(i, i);
-    for (std::int64_t i = 0; i < 200; i += 2) m.erase(i);
-    for (std::int64_t i = 199; i > 0; i -= 2) built.emplace(i, i);
+    for (std::int64_t i = 0; i < 200; ++i)
+        m.emplace(i, i);
+    for (std::int64_t i = 0; i < 200; i += 2)
+        m.erase(i);
+    for (std::int64_t i = 199; i > 0; i -= 2)
+        built.emplace(i, i);
     hamt::debug::check_invariants(m);
     CHECK(same_shape(hamt::debug::stats(m), hamt::debug::stats(built)));
     CHECK(hamt::debug::stats(m).collision_nodes == 8); // odd keys: 8 odd low nibbles
     // Erase down to one key per low nibble: no collision node is left.
-    for (std::int64_t i = 17; i < 200; i += 2) m.erase(i);
+    for (std::int64_t i = 17; i < 200; i += 2)
+        m.erase(i);
     CHECK(m.size() == 8);
     CHECK(hamt::debug::stats(m).collision_nodes == 0);
     hamt::debug::check_invariants(m);
@@ -105,7 +126,8 @@ TEST_CASE("debug: canonical form with collisions", "[debug]") {
 
 TEST_CASE("debug: sets and const containers", "[debug]") {
     hamt::set<std::string> s;
-    for (std::int64_t i = 0; i < 1000; ++i) s.insert(ht::make<std::string>(i));
+    for (std::int64_t i = 0; i < 1000; ++i)
+        s.insert(ht::make<std::string>(i));
     const auto& cs = s;
     hamt::debug::check_invariants(cs);
     const auto st = hamt::debug::stats(cs);

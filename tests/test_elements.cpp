@@ -42,13 +42,16 @@ struct copy_only {
 };
 static_assert(!std::is_nothrow_move_constructible_v<copy_only>);
 
-bool aligned_to(const void* p, std::size_t a) { return reinterpret_cast<std::uintptr_t>(p) % a == 0; }
+bool aligned_to(const void* p, std::size_t a) {
+    return reinterpret_cast<std::uintptr_t>(p) % a == 0;
+}
 
 template <class M, std::size_t Align>
 void aligned_values_test() {
     M m;
     const std::int64_t n = 3000;
-    for (std::int64_t i = 0; i < n; ++i) m.emplace(i, aligned_val<Align>(i * 3));
+    for (std::int64_t i = 0; i < n; ++i)
+        m.emplace(i, aligned_val<Align>(i * 3));
     ht::check(m);
     for (std::int64_t i = 0; i < n; ++i) {
         auto it = m.find(i);
@@ -57,11 +60,15 @@ void aligned_values_test() {
         HT_ASSERT(aligned_to(&it->second, Align));
         HT_ASSERT(aligned_to(&*it, Align));
     }
-    for (auto& kv : m) HT_ASSERT(aligned_to(&kv.second, Align));
-    for (std::int64_t i = 0; i < n; i += 2) m.erase(i);
-    for (auto& kv : m) HT_ASSERT(aligned_to(&kv.second, Align) && kv.second.v == kv.first * 3);
+    for (auto& kv : m)
+        HT_ASSERT(aligned_to(&kv.second, Align));
+    for (std::int64_t i = 0; i < n; i += 2)
+        m.erase(i);
+    for (auto& kv : m)
+        HT_ASSERT(aligned_to(&kv.second, Align) && kv.second.v == kv.first * 3);
     M copy(m);
-    for (auto& kv : copy) HT_ASSERT(aligned_to(&kv.second, Align));
+    for (auto& kv : copy)
+        HT_ASSERT(aligned_to(&kv.second, Align));
     CHECK(copy == m);
     CHECK(aligned_to(&m[-1], Align));
     ht::check(m);
@@ -70,9 +77,11 @@ void aligned_values_test() {
 template <class S, std::size_t Align>
 void aligned_keys_test() {
     S s;
-    for (std::int64_t i = 0; i < 2000; ++i) s.emplace(i);
+    for (std::int64_t i = 0; i < 2000; ++i)
+        s.emplace(i);
     ht::check(s);
-    for (const auto& k : s) HT_ASSERT(aligned_to(&k, Align));
+    for (const auto& k : s)
+        HT_ASSERT(aligned_to(&k, Align));
     for (std::int64_t i = 0; i < 2000; ++i) {
         auto it = s.find(aligned_val<Align>(i));
         HT_ASSERT(it != s.end() && it->v == i && aligned_to(&*it, Align));
@@ -91,10 +100,12 @@ void no_default_test() {
     m.insert_or_assign(1001, no_default(1001));
     CHECK(m.size() == 1002);
     CHECK(m.at(1000).v == -1);
-    for (std::int64_t i = 0; i < 1000; ++i) HT_ASSERT(m.at(i).v == i);
+    for (std::int64_t i = 0; i < 1000; ++i)
+        HT_ASSERT(m.at(i).v == i);
     M copy(m);
     CHECK(copy == m);
-    for (std::int64_t i = 0; i < 1000; i += 3) m.erase(i);
+    for (std::int64_t i = 0; i < 1000; i += 3)
+        m.erase(i);
     ht::check(m);
     copy = m;
     CHECK(copy == m);
@@ -103,11 +114,14 @@ void no_default_test() {
 template <class M>
 void copy_only_test() {
     M m;
-    for (std::int64_t i = 0; i < 800; ++i) m.try_emplace(i, i);
-    for (std::int64_t i = 0; i < 800; i += 2) m.erase(i);
+    for (std::int64_t i = 0; i < 800; ++i)
+        m.try_emplace(i, i);
+    for (std::int64_t i = 0; i < 800; i += 2)
+        m.erase(i);
     ht::check(m);
     CHECK(m.size() == 400);
-    for (std::int64_t i = 1; i < 800; i += 2) HT_ASSERT(m.at(i).s == std::to_string(i));
+    for (std::int64_t i = 1; i < 800; i += 2)
+        HT_ASSERT(m.at(i).s == std::to_string(i));
     M other;
     other.try_emplace(5000, 5000);
     other.merge(m);
@@ -128,8 +142,10 @@ void large_values_test() {
         const auto& a = m.at(i);
         HT_ASSERT(a.front() == i && a.back() == i);
     }
-    for (std::int64_t i = 0; i < 1500; i += 2) m.erase(i);
-    for (auto& kv : m) HT_ASSERT(kv.second[20] == kv.first);
+    for (std::int64_t i = 0; i < 1500; i += 2)
+        m.erase(i);
+    for (auto& kv : m)
+        HT_ASSERT(kv.second[20] == kv.first);
 }
 
 // What each operation constructs and destroys, with counted keys and values.
@@ -139,7 +155,8 @@ void accounting_test() {
     using ht::counted;
     auto& st = counted::stats;
     M m;
-    for (std::int64_t i = 0; i < 300; ++i) m.emplace(counted(i), counted(10 * i));
+    for (std::int64_t i = 0; i < 300; ++i)
+        m.emplace(counted(i), counted(10 * i));
     const counted key(77), missing(-77);
 
     SECTION("lookups construct and destroy nothing") {
@@ -149,7 +166,8 @@ void accounting_test() {
             (void)m.count(missing);
             (void)m.equal_range(key);
             (void)m.at(key);
-            for (auto& kv : m) (void)kv;
+            for (auto& kv : m)
+                (void)kv;
         }
         CHECK(st.constructed() == constructed);
         CHECK(st.dtor == destroyed);
@@ -195,7 +213,8 @@ void accounting_test() {
     }
     SECTION("copy assignment over a non-empty container") {
         M other;
-        for (std::int64_t i = 0; i < 50; ++i) other.emplace(counted(-i), counted(i));
+        for (std::int64_t i = 0; i < 50; ++i)
+            other.emplace(counted(-i), counted(i));
         const long live = st.live;
         other = m;
         CHECK(st.live == live - 100 + 600);
@@ -210,12 +229,12 @@ TEST_CASE("elements: over-aligned values", "[elements][aligned]") {
     using V64 = aligned_val<64>;
     using A64 = std::allocator<std::pair<const std::int64_t, V64>>;
     aligned_values_test<hamt::map<std::int64_t, V64>, 64>();
-    aligned_values_test<hamt::map<std::int64_t, V64, hamt::hash<std::int64_t>,
-                                  std::equal_to<std::int64_t>, A64, 2>,
-                        64>();
-    aligned_values_test<hamt::map<std::int64_t, V64, hamt::hash<std::int64_t>,
-                                  std::equal_to<std::int64_t>, A64, 6>,
-                        64>();
+    aligned_values_test<
+        hamt::map<std::int64_t, V64, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>, A64, 2>,
+        64>();
+    aligned_values_test<
+        hamt::map<std::int64_t, V64, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>, A64, 6>,
+        64>();
     aligned_values_test<hamt::map<std::int64_t, aligned_val<32>>, 32>();
     aligned_values_test<std::unordered_map<std::int64_t, V64>, 64>();
 }
@@ -230,26 +249,26 @@ TEST_CASE("elements: over-aligned keys", "[elements][aligned]") {
 
 TEST_CASE("elements: values without a default constructor", "[elements]") {
     no_default_test<hamt::map<std::int64_t, no_default>>();
-    no_default_test<hamt::map<std::int64_t, no_default, hamt::hash<std::int64_t>,
-                              std::equal_to<std::int64_t>,
-                              std::allocator<std::pair<const std::int64_t, no_default>>, 2>>();
+    no_default_test<
+        hamt::map<std::int64_t, no_default, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>,
+                  std::allocator<std::pair<const std::int64_t, no_default>>, 2>>();
     no_default_test<std::unordered_map<std::int64_t, no_default>>();
 }
 
 TEST_CASE("elements: copy-only values", "[elements]") {
     copy_only_test<hamt::map<std::int64_t, copy_only>>();
-    copy_only_test<hamt::map<std::int64_t, copy_only, hamt::hash<std::int64_t>,
-                             std::equal_to<std::int64_t>,
-                             std::allocator<std::pair<const std::int64_t, copy_only>>, 3>>();
+    copy_only_test<
+        hamt::map<std::int64_t, copy_only, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>,
+                  std::allocator<std::pair<const std::int64_t, copy_only>>, 3>>();
     copy_only_test<std::unordered_map<std::int64_t, copy_only>>();
 }
 
 TEST_CASE("elements: large values", "[elements]") {
     using big = std::array<std::int64_t, 40>;
     large_values_test<hamt::map<std::int64_t, big>>();
-    large_values_test<hamt::map<std::int64_t, big, hamt::hash<std::int64_t>,
-                                std::equal_to<std::int64_t>,
-                                std::allocator<std::pair<const std::int64_t, big>>, 6>>();
+    large_values_test<
+        hamt::map<std::int64_t, big, hamt::hash<std::int64_t>, std::equal_to<std::int64_t>,
+                  std::allocator<std::pair<const std::int64_t, big>>, 6>>();
     large_values_test<std::unordered_map<std::int64_t, big>>();
 }
 
@@ -257,9 +276,9 @@ TEST_CASE("elements: construction accounting, hamt", "[elements][counted]") {
     accounting_test<hamt::map<ht::counted, ht::counted, ht::counted_hash>>();
 }
 TEST_CASE("elements: construction accounting, hamt B=2", "[elements][counted]") {
-    accounting_test<hamt::map<ht::counted, ht::counted, ht::counted_hash,
-                              std::equal_to<ht::counted>,
-                              std::allocator<std::pair<const ht::counted, ht::counted>>, 2>>();
+    accounting_test<
+        hamt::map<ht::counted, ht::counted, ht::counted_hash, std::equal_to<ht::counted>,
+                  std::allocator<std::pair<const ht::counted, ht::counted>>, 2>>();
 }
 TEST_CASE("elements: construction accounting, std::unordered_map", "[elements][counted]") {
     accounting_test<std::unordered_map<ht::counted, ht::counted, ht::counted_hash>>();

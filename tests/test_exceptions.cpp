@@ -28,20 +28,25 @@ using xmap = hamt::map<counted, counted, ht::throwing_hash<BaseHash>, ht::throwi
 using xstd = std::unordered_map<counted, counted, ht::throwing_hash<>, ht::throwing_equal,
                                 ht::test_alloc<pair_t>>;
 template <unsigned B, class BaseHash = ht::counted_hash>
-using xset = hamt::set<counted, ht::throwing_hash<BaseHash>, ht::throwing_equal,
-                       ht::test_alloc<counted>, B>;
-using xstd_set = std::unordered_set<counted, ht::throwing_hash<>, ht::throwing_equal,
-                                    ht::test_alloc<counted>>;
+using xset =
+    hamt::set<counted, ht::throwing_hash<BaseHash>, ht::throwing_equal, ht::test_alloc<counted>, B>;
+using xstd_set =
+    std::unordered_set<counted, ht::throwing_hash<>, ht::throwing_equal, ht::test_alloc<counted>>;
 
 const fault all_faults[] = {fault::hash, fault::equal, fault::construct, fault::allocate};
 
 const char* fault_name(fault f) {
     switch (f) {
-    case fault::hash: return "hash";
-    case fault::equal: return "key_equal";
-    case fault::construct: return "element constructor";
-    case fault::allocate: return "allocate";
-    default: return "none";
+    case fault::hash:
+        return "hash";
+    case fault::equal:
+        return "key_equal";
+    case fault::construct:
+        return "element constructor";
+    case fault::allocate:
+        return "allocate";
+    default:
+        return "none";
     }
 }
 
@@ -409,15 +414,18 @@ void no_throw_on_lookup_and_erase(std::int64_t size) {
         const long ctor_hits = faults::hits[static_cast<int>(fault::construct)];
         const long alloc_hits = faults::hits[static_cast<int>(fault::allocate)];
         std::vector<counted> keys;
-        for (std::int64_t i = 0; i < size + 10; ++i) keys.emplace_back(i);
+        for (std::int64_t i = 0; i < size + 10; ++i)
+            keys.emplace_back(i);
         const long ctor_hits_keys = faults::hits[static_cast<int>(fault::construct)];
         for (const auto& k : keys) {
             (void)m.find(k);
             (void)m.count(k);
             (void)m.equal_range(k);
         }
-        for (auto it = m.begin(); it != m.end(); ++it) (void)*it;
-        for (std::int64_t i = 0; i < size; i += 3) m.erase(keys[static_cast<std::size_t>(i)]);
+        for (auto it = m.begin(); it != m.end(); ++it)
+            (void)*it;
+        for (std::int64_t i = 0; i < size; i += 3)
+            m.erase(keys[static_cast<std::size_t>(i)]);
         if (!m.empty()) m.erase(m.begin());
         if (m.size() > 4) m.erase(std::next(m.cbegin()), std::next(m.cbegin(), 3));
         for (auto it = m.begin(); it != m.end();) {
@@ -439,13 +447,16 @@ void no_throw_on_lookup_and_erase(std::int64_t size) {
 } // namespace
 
 TEST_CASE("exceptions: strong guarantee, hamt::map B=5", "[exceptions]") {
-    for (std::int64_t size : {0, 1, 31, 32, 33, 100}) strong_guarantee(map_ops<xmap<5>>(), size);
+    for (std::int64_t size : {0, 1, 31, 32, 33, 100})
+        strong_guarantee(map_ops<xmap<5>>(), size);
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map B=2", "[exceptions]") {
-    for (std::int64_t size : {0, 2, 5, 60}) strong_guarantee(map_ops<xmap<2>>(), size);
+    for (std::int64_t size : {0, 2, 5, 60})
+        strong_guarantee(map_ops<xmap<2>>(), size);
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map B=6", "[exceptions]") {
-    for (std::int64_t size : {1, 63, 64, 65}) strong_guarantee(map_ops<xmap<6>>(), size);
+    for (std::int64_t size : {1, 63, 64, 65})
+        strong_guarantee(map_ops<xmap<6>>(), size);
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map with full collisions", "[exceptions]") {
     for (std::int64_t size : {1, 2, 20}) {
@@ -453,14 +464,18 @@ TEST_CASE("exceptions: strong guarantee, hamt::map with full collisions", "[exce
     }
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map with few hash bits", "[exceptions]") {
-    for (std::int64_t size : {6, 50}) strong_guarantee(map_ops<xmap<5, ht::low_bits_hash>>(), size);
+    for (std::int64_t size : {6, 50})
+        strong_guarantee(map_ops<xmap<5, ht::low_bits_hash>>(), size);
 }
 TEST_CASE("exceptions: strong guarantee, hamt::set", "[exceptions]") {
-    for (std::int64_t size : {0, 1, 33, 100}) strong_guarantee(set_ops<xset<5>>(), size);
-    for (std::int64_t size : {2, 20}) strong_guarantee(set_ops<xset<2, ht::low_bits_hash>>(), size);
+    for (std::int64_t size : {0, 1, 33, 100})
+        strong_guarantee(set_ops<xset<5>>(), size);
+    for (std::int64_t size : {2, 20})
+        strong_guarantee(set_ops<xset<2, ht::low_bits_hash>>(), size);
 }
 TEST_CASE("exceptions: strong guarantee, std::unordered_map (checks the test)", "[exceptions]") {
-    for (std::int64_t size : {0, 1, 33}) strong_guarantee(map_ops<xstd>(), size);
+    for (std::int64_t size : {0, 1, 33})
+        strong_guarantee(map_ops<xstd>(), size);
     strong_guarantee(set_ops<xstd_set>(), 10);
 }
 

@@ -19,7 +19,9 @@ template <class C, class Q>
 struct can_erase<C, Q, std::void_t<decltype(std::declval<C&>().erase(std::declval<Q>()))>>
     : std::true_type {};
 
-int popcount64(std::uint64_t x) { return static_cast<int>(std::bitset<64>(x).count()); }
+int popcount64(std::uint64_t x) {
+    return static_cast<int>(std::bitset<64>(x).count());
+}
 
 enum class color : std::uint8_t { red, green, blue };
 
@@ -175,7 +177,8 @@ template <class M>
 void hetero_map_test() {
     ht::leak_guard guard;
     M m;
-    for (std::int64_t i = 0; i < 500; ++i) m.emplace(ht::make<std::string>(i), static_cast<int>(i));
+    for (std::int64_t i = 0; i < 500; ++i)
+        m.emplace(ht::make<std::string>(i), static_cast<int>(i));
     const M& cm = m;
     for (std::int64_t i = 0; i < 500; ++i) {
         const std::string s = ht::make<std::string>(i);
@@ -235,13 +238,15 @@ TEST_CASE("hash: heterogeneous lookup in hamt::map", "[hash][hetero]") {
 
 #if defined(__cpp_lib_generic_unordered_lookup) && __cpp_lib_generic_unordered_lookup >= 201811L
 TEST_CASE("hash: heterogeneous lookup in std::unordered_map (checks the test)", "[hash][hetero]") {
-    hetero_map_test<std::unordered_map<std::string, int, hamt::hash<std::string>, std::equal_to<>>>();
+    hetero_map_test<
+        std::unordered_map<std::string, int, hamt::hash<std::string>, std::equal_to<>>>();
 }
 #endif
 
 TEST_CASE("hash: heterogeneous lookup in hamt::set", "[hash][hetero]") {
     hamt::set<std::string, hamt::hash<std::string>, std::equal_to<>> s;
-    for (std::int64_t i = 0; i < 300; ++i) s.insert(ht::make<std::string>(i));
+    for (std::int64_t i = 0; i < 300; ++i)
+        s.insert(ht::make<std::string>(i));
     for (std::int64_t i = 0; i < 300; ++i) {
         const std::string k = ht::make<std::string>(i);
         HT_ASSERT(s.contains(std::string_view(k)));
@@ -274,7 +279,8 @@ void seeded_test() {
     ht::check(a);
     ht::check(b);
     const long before = calls1;
-    for (std::int64_t i = 0; i < 2000; ++i) HT_ASSERT(a.at(i) == i);
+    for (std::int64_t i = 0; i < 2000; ++i)
+        HT_ASSERT(a.at(i) == i);
     CHECK(calls1 >= before + 2000);
     // Equality needs equal contents only, not equal hashers. (libstdc++'s unordered_map
     // compares with the hash codes cached by one side, so this runs for hamt only.)
@@ -302,7 +308,8 @@ void seeded_test() {
     M e(0, ht::seeded_hash(3));
     e = std::move(d);
     CHECK(e.hash_function().seed == 1);
-    for (std::int64_t i = 0; i < 2000; i += 7) HT_ASSERT(e.find(i)->second == i);
+    for (std::int64_t i = 0; i < 2000; i += 7)
+        HT_ASSERT(e.find(i)->second == i);
     M f({{1, 1}, {2, 2}}, 0, ht::seeded_hash(9));
     CHECK(f.hash_function().seed == 9);
     CHECK(f.at(2) == 2);
@@ -317,7 +324,8 @@ void seeded_test() {
         CHECK(g.size() == 4);
         CHECK(f.empty());
         ht::check(g);
-        for (std::int64_t k : {1, 2, 3, 4}) CHECK(g.at(k) == k);
+        for (std::int64_t k : {1, 2, 3, 4})
+            CHECK(g.at(k) == k);
     }
 }
 

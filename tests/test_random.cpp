@@ -49,12 +49,27 @@ enum op_kind : int {
     op_count_
 };
 
-const char* op_names[op_count_] = {
-    "insert",     "insert(hint)",     "emplace",    "emplace_hint",  "try_emplace",
-    "try_emplace(hint)", "insert_or_assign", "operator[]", "erase(key)", "erase(iterator)",
-    "lookup",     "fill other",       "erase loop", "erase(range)",  "clear",
-    "copy",       "move",             "swap",       "merge",         "insert(range)",
-    "modify via iterators"};
+const char* op_names[op_count_] = {"insert",
+                                   "insert(hint)",
+                                   "emplace",
+                                   "emplace_hint",
+                                   "try_emplace",
+                                   "try_emplace(hint)",
+                                   "insert_or_assign",
+                                   "operator[]",
+                                   "erase(key)",
+                                   "erase(iterator)",
+                                   "lookup",
+                                   "fill other",
+                                   "erase loop",
+                                   "erase(range)",
+                                   "clear",
+                                   "copy",
+                                   "move",
+                                   "swap",
+                                   "merge",
+                                   "insert(range)",
+                                   "modify via iterators"};
 
 struct run_config {
     std::uint64_t seed;
@@ -70,11 +85,16 @@ public:
     static constexpr bool copyable = std::is_copy_constructible_v<typename H::value_type>;
 
     differential(const run_config& cfg, H h, H h2, S s, S s2)
-        : cfg_(cfg), rng_(cfg.seed), h_(std::move(h)), h2_(std::move(h2)), s_(std::move(s)),
+        : cfg_(cfg),
+          rng_(cfg.seed),
+          h_(std::move(h)),
+          h2_(std::move(h2)),
+          s_(std::move(s)),
           s2_(std::move(s2)) {}
 
     void run() {
-        const long ops = std::max(1000L, static_cast<long>(static_cast<double>(cfg_.ops) * op_scale()));
+        const long ops =
+            std::max(1000L, static_cast<long>(static_cast<double>(cfg_.ops) * op_scale()));
         for (op_ = 0; op_ < ops; ++op_) {
             if (op_ >= phase_end_) {
                 growing_ = !growing_ || h_.size() < 8;
@@ -88,11 +108,13 @@ public:
         // The run reached a size where tries are several levels deep.
         INFO("ops " << ops << ", largest size " << max_size_);
         if (ops >= cfg_.ops) {
-            CHECK(max_size_ >= std::min<std::size_t>(static_cast<std::size_t>(cfg_.key_range) / 2, 1000));
+            CHECK(max_size_ >=
+                  std::min<std::size_t>(static_cast<std::size_t>(cfg_.key_range) / 2, 1000));
         }
         if (std::getenv("HAMT_FUZZ_VERBOSE")) WARN("ops " << ops << ", largest size " << max_size_);
         // Drain to empty by erasing while iterating, then reuse.
-        for (auto it = h_.begin(); it != h_.end();) it = h_.erase(it);
+        for (auto it = h_.begin(); it != h_.end();)
+            it = h_.erase(it);
         s_.clear();
         checkpoint();
     }
@@ -101,15 +123,23 @@ private:
 #define DIFF_ASSERT(...)                                                                           \
     do {                                                                                           \
         if (!(__VA_ARGS__)) {                                                                      \
-            FAIL("seed " << cfg_.seed << ", op #" << op_ << " (" << op_names[kind_]              \
+            FAIL("seed " << cfg_.seed << ", op #" << op_ << " (" << op_names[kind_]                \
                          << "), key range " << cfg_.key_range << ": " #__VA_ARGS__);               \
         }                                                                                          \
     } while (false)
 
-    std::uint64_t rand(std::uint64_t n) { return n == 0 ? 0 : rng_() % n; }
-    std::int64_t rand_key() { return static_cast<std::int64_t>(rand(static_cast<std::uint64_t>(cfg_.key_range))); }
-    std::int64_t rand_val() { return static_cast<std::int64_t>(rand(1000000)); }
-    static K key(std::int64_t i) { return ht::make<K>(i); }
+    std::uint64_t rand(std::uint64_t n) {
+        return n == 0 ? 0 : rng_() % n;
+    }
+    std::int64_t rand_key() {
+        return static_cast<std::int64_t>(rand(static_cast<std::uint64_t>(cfg_.key_range)));
+    }
+    std::int64_t rand_val() {
+        return static_cast<std::int64_t>(rand(1000000));
+    }
+    static K key(std::int64_t i) {
+        return ht::make<K>(i);
+    }
     template <class C>
     static auto mapped(std::int64_t v) {
         return ht::make<typename C::mapped_type>(v);
@@ -140,9 +170,9 @@ private:
         const std::uint64_t r = rand(1000);
         const bool grow = growing_;
         if (r < (grow ? 450u : 100u)) {
-            static const op_kind inserts[] = {op_insert,       op_insert_hint,      op_emplace,
-                                              op_emplace_hint, op_try_emplace,      op_try_emplace_hint,
-                                              op_insert_or_assign, op_subscript};
+            static const op_kind inserts[] = {
+                op_insert,      op_insert_hint,      op_emplace,          op_emplace_hint,
+                op_try_emplace, op_try_emplace_hint, op_insert_or_assign, op_subscript};
             return inserts[rand(is_map ? 8 : 4)];
         }
         if (r < 500) return rand(3) == 0 ? op_erase_iter : op_erase_key;
@@ -170,7 +200,11 @@ private:
             break;
         }
         case op_insert_hint: {
-            auto hint = h_.empty() ? h_.cend() : std::next(h_.cbegin(), static_cast<long>(rand(std::min<std::size_t>(h_.size(), 8))));
+            auto hint =
+                h_.empty()
+                    ? h_.cend()
+                    : std::next(h_.cbegin(),
+                                static_cast<long>(rand(std::min<std::size_t>(h_.size(), 8))));
             auto r = h_.insert(hint, value<H>(k, v));
             auto q = s_.insert(s_.cend(), value<S>(k, v));
             DIFF_ASSERT(same_element(r, q));
@@ -209,7 +243,8 @@ private:
                 auto mv = mapped<H>(v);
                 const bool by_ref = rand(2) == 0;
                 const K kk = key(k);
-                auto r = by_ref ? h_.try_emplace(kk, std::move(mv)) : h_.try_emplace(key(k), std::move(mv));
+                auto r = by_ref ? h_.try_emplace(kk, std::move(mv))
+                                : h_.try_emplace(key(k), std::move(mv));
                 auto q = s_.try_emplace(key(k), mapped<S>(v));
                 DIFF_ASSERT(r.second == q.second);
                 DIFF_ASSERT(same_element(r.first, q.first));
@@ -320,7 +355,8 @@ private:
         case op_erase_loop: {
             // Erase-while-iterating visits every element exactly once.
             const std::int64_t mod = 2 + static_cast<std::int64_t>(rand(9));
-            const std::int64_t rem = static_cast<std::int64_t>(rand(static_cast<std::uint64_t>(mod)));
+            const std::int64_t rem =
+                static_cast<std::int64_t>(rand(static_cast<std::uint64_t>(mod)));
             std::vector<std::int64_t> visited;
             visited.reserve(h_.size());
             const std::size_t before = h_.size();
@@ -342,18 +378,21 @@ private:
         case op_erase_range: {
             const std::size_t n = h_.size();
             const std::size_t a = static_cast<std::size_t>(rand(n + 1));
-            const std::size_t len = static_cast<std::size_t>(rand(std::min<std::size_t>(n - a, 40) + 1));
+            const std::size_t len =
+                static_cast<std::size_t>(rand(std::min<std::size_t>(n - a, 40) + 1));
             // (The empty range at end() is covered by map_api.ipp / set_api.ipp.)
             if (a == n && len == 0) break;
             auto first = std::next(h_.cbegin(), static_cast<long>(a));
             auto last = std::next(first, static_cast<long>(len));
             std::vector<std::int64_t> gone;
-            for (auto it = first; it != last; ++it) gone.push_back(key_at(it));
+            for (auto it = first; it != last; ++it)
+                gone.push_back(key_at(it));
             const bool last_end = last == h_.cend();
             const std::int64_t last_key = last_end ? 0 : key_at(last);
             auto r = h_.erase(first, last);
             DIFF_ASSERT(last_end ? r == h_.end() : (r != h_.end() && key_at(r) == last_key));
-            for (std::int64_t g : gone) DIFF_ASSERT(s_.erase(key(g)) == 1);
+            for (std::int64_t g : gone)
+                DIFF_ASSERT(s_.erase(key(g)) == 1);
             DIFF_ASSERT(h_.size() == s_.size());
             break;
         }
@@ -456,7 +495,8 @@ private:
             }
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
 
@@ -525,13 +565,12 @@ TEST_CASE("random: map<int64, int64>, B=6", "[random]") {
 }
 
 TEST_CASE("random: map with a constant hash (all keys collide), B=5", "[random][collisions]") {
-    run_all<map_b<i64, i64, 5, ht::constant_hash>,
-            std::unordered_map<i64, i64, ht::constant_hash>>({{0x5EED0031, 30000, 40}});
+    run_all<map_b<i64, i64, 5, ht::constant_hash>, std::unordered_map<i64, i64, ht::constant_hash>>(
+        {{0x5EED0031, 30000, 40}});
 }
 
 TEST_CASE("random: map with hash = key & 0xF, B=3", "[random][collisions]") {
-    run_all<map_b<i64, i64, 3, ht::low_bits_hash>,
-            std::unordered_map<i64, i64, ht::low_bits_hash>>(
+    run_all<map_b<i64, i64, 3, ht::low_bits_hash>, std::unordered_map<i64, i64, ht::low_bits_hash>>(
         {{0x5EED0041, 60000, 100}, {0x5EED0042, 60000, 500}});
 }
 

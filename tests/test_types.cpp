@@ -100,8 +100,8 @@ constexpr bool common_types() {
     static_assert(std::is_same_v<decltype(clval<C>() != clval<C>()), bool>);
     static_assert(std::is_same_v<decltype(lval<C>() = clval<C>()), C&>);
     static_assert(std::is_same_v<decltype(lval<C>() = std::declval<C&&>()), C&>);
-    static_assert(std::is_same_v<decltype(lval<C>() = std::declval<std::initializer_list<V>>()),
-                                 C&>);
+    static_assert(
+        std::is_same_v<decltype(lval<C>() = std::declval<std::initializer_list<V>>()), C&>);
 
     // Constructors with the std signatures.
     using H = typename C::hasher;
@@ -132,15 +132,15 @@ constexpr bool common_types() {
     static_assert(std::is_nothrow_destructible_v<C>);
     static_assert(noexcept(lval<C>().swap(lval<C>())));
     static_assert(std::is_nothrow_swappable_v<C>);
-    static_assert(noexcept(lval<C>().begin()) && noexcept(lval<S>().begin()));
-    static_assert(noexcept(lval<C>().end()) && noexcept(lval<S>().end()));
-    static_assert(noexcept(clval<C>().begin()) && noexcept(clval<C>().end()));
-    static_assert(noexcept(clval<C>().cbegin()) && noexcept(clval<S>().cbegin()));
-    static_assert(noexcept(clval<C>().cend()) && noexcept(clval<S>().cend()));
-    static_assert(noexcept(clval<C>().empty()) && noexcept(clval<S>().empty()));
-    static_assert(noexcept(clval<C>().size()) && noexcept(clval<S>().size()));
-    static_assert(noexcept(clval<C>().max_size()) && noexcept(clval<S>().max_size()));
-    static_assert(noexcept(lval<C>().clear()) && noexcept(lval<S>().clear()));
+    static_assert(noexcept(lval<C>().begin())&& noexcept(lval<S>().begin()));
+    static_assert(noexcept(lval<C>().end())&& noexcept(lval<S>().end()));
+    static_assert(noexcept(clval<C>().begin())&& noexcept(clval<C>().end()));
+    static_assert(noexcept(clval<C>().cbegin())&& noexcept(clval<S>().cbegin()));
+    static_assert(noexcept(clval<C>().cend())&& noexcept(clval<S>().cend()));
+    static_assert(noexcept(clval<C>().empty())&& noexcept(clval<S>().empty()));
+    static_assert(noexcept(clval<C>().size())&& noexcept(clval<S>().size()));
+    static_assert(noexcept(clval<C>().max_size())&& noexcept(clval<S>().max_size()));
+    static_assert(noexcept(lval<C>().clear())&& noexcept(lval<S>().clear()));
     static_assert(!std::is_nothrow_move_assignable_v<S> || std::is_nothrow_move_assignable_v<C>);
     static_assert(noexcept(clval<C>().get_allocator()) == noexcept(clval<S>().get_allocator()));
     return true;
@@ -169,31 +169,31 @@ constexpr bool map_types() {
     static_assert(std::is_same_v<decltype(clval<C>().at(clval<K>())), const T&>);
     static_assert(std::is_same_v<decltype(lval<C>().insert(std::declval<std::pair<K, T>&&>())),
                                  std::pair<It, bool>>);
-    static_assert(std::is_same_v<decltype(lval<C>().insert(
-                                     lval<CIt>(), std::declval<std::pair<K, T>&&>())),
-                                 It>);
-    static_assert(std::is_same_v<decltype(lval<C>().emplace(clval<K>(), clval<T>())),
-                                 std::pair<It, bool>>);
+    static_assert(
+        std::is_same_v<decltype(lval<C>().insert(lval<CIt>(), std::declval<std::pair<K, T>&&>())),
+                       It>);
+    static_assert(
+        std::is_same_v<decltype(lval<C>().emplace(clval<K>(), clval<T>())), std::pair<It, bool>>);
     static_assert(std::is_same_v<decltype(lval<C>().emplace(std::piecewise_construct,
                                                             std::forward_as_tuple(clval<K>()),
                                                             std::forward_as_tuple(clval<T>()))),
                                  std::pair<It, bool>>);
     static_assert(std::is_same_v<decltype(lval<C>().try_emplace(clval<K>(), clval<T>())),
                                  std::pair<It, bool>>);
-    static_assert(std::is_same_v<decltype(lval<C>().try_emplace(std::declval<K&&>())),
-                                 std::pair<It, bool>>);
+    static_assert(
+        std::is_same_v<decltype(lval<C>().try_emplace(std::declval<K&&>())), std::pair<It, bool>>);
     static_assert(
         std::is_same_v<decltype(lval<C>().try_emplace(lval<CIt>(), clval<K>(), clval<T>())), It>);
     static_assert(
         std::is_same_v<decltype(lval<C>().try_emplace(lval<CIt>(), std::declval<K&&>())), It>);
     static_assert(std::is_same_v<decltype(lval<C>().insert_or_assign(clval<K>(), clval<T>())),
                                  std::pair<It, bool>>);
-    static_assert(std::is_same_v<decltype(lval<C>().insert_or_assign(std::declval<K&&>(),
-                                                                     clval<T>())),
-                                 std::pair<It, bool>>);
-    static_assert(std::is_same_v<decltype(lval<C>().insert_or_assign(lval<CIt>(), clval<K>(),
-                                                                     clval<T>())),
-                                 It>);
+    static_assert(
+        std::is_same_v<decltype(lval<C>().insert_or_assign(std::declval<K&&>(), clval<T>())),
+                       std::pair<It, bool>>);
+    static_assert(
+        std::is_same_v<decltype(lval<C>().insert_or_assign(lval<CIt>(), clval<K>(), clval<T>())),
+                       It>);
     static_assert(std::is_same_v<decltype(lval<C>().insert_or_assign(
                                      lval<CIt>(), std::declval<K&&>(), clval<T>())),
                                  It>);
@@ -214,18 +214,18 @@ constexpr bool set_types() {
 }
 
 // Default template arguments.
-static_assert(std::is_same_v<hamt::map<int, int>,
-                             hamt::map<int, int, hamt::hash<int>, std::equal_to<int>,
-                                       std::allocator<std::pair<const int, int>>,
-                                       hamt::default_bits_per_level>>);
-static_assert(std::is_same_v<hamt::set<int>, hamt::set<int, hamt::hash<int>, std::equal_to<int>,
-                                                        std::allocator<int>,
-                                                        hamt::default_bits_per_level>>);
+static_assert(
+    std::is_same_v<hamt::map<int, int>, hamt::map<int, int, hamt::hash<int>, std::equal_to<int>,
+                                                  std::allocator<std::pair<const int, int>>,
+                                                  hamt::default_bits_per_level>>);
+static_assert(
+    std::is_same_v<hamt::set<int>, hamt::set<int, hamt::hash<int>, std::equal_to<int>,
+                                             std::allocator<int>, hamt::default_bits_per_level>>);
 static_assert(hamt::default_bits_per_level == 5);
 
 template <class K, class T, unsigned B>
-using map_b = hamt::map<K, T, std::hash<K>, std::equal_to<K>,
-                        std::allocator<std::pair<const K, T>>, B>;
+using map_b =
+    hamt::map<K, T, std::hash<K>, std::equal_to<K>, std::allocator<std::pair<const K, T>>, B>;
 template <class K, unsigned B>
 using set_b = hamt::set<K, std::hash<K>, std::equal_to<K>, std::allocator<K>, B>;
 
@@ -241,8 +241,8 @@ static_assert(map_types<map_b<std::int64_t, std::int64_t, 4>,
                         std::unordered_map<std::int64_t, std::int64_t>>());
 static_assert(map_types<map_b<std::int64_t, std::int64_t, 6>,
                         std::unordered_map<std::int64_t, std::int64_t>>());
-static_assert(map_types<map_b<std::string, std::string, 5>,
-                        std::unordered_map<std::string, std::string>>());
+static_assert(
+    map_types<map_b<std::string, std::string, 5>, std::unordered_map<std::string, std::string>>());
 static_assert(
     map_types<hamt::map<std::string, int, hamt::hash<std::string>, std::equal_to<>>,
               std::unordered_map<std::string, int, hamt::hash<std::string>, std::equal_to<>>>());
@@ -269,8 +269,8 @@ static_assert(std::is_base_of_v<std::logic_error, hamt::debug::invariant_error>)
 static_assert(std::is_constructible_v<hamt::debug::invariant_error, const char*>);
 static_assert(std::is_same_v<decltype(hamt::debug::stats(clval<hamt::map<int, int>>())),
                              hamt::debug::trie_stats>);
-static_assert(std::is_same_v<decltype(hamt::debug::check_invariants(clval<hamt::set<int>>())),
-                             void>);
+static_assert(
+    std::is_same_v<decltype(hamt::debug::check_invariants(clval<hamt::set<int>>())), void>);
 static_assert(std::is_same_v<decltype(hamt::debug::trie_stats::size), std::size_t>);
 static_assert(std::is_same_v<decltype(hamt::debug::trie_stats::nodes), std::size_t>);
 static_assert(std::is_same_v<decltype(hamt::debug::trie_stats::collision_nodes), std::size_t>);

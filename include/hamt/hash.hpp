@@ -75,8 +75,7 @@ inline std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_
 template <class Key, class Enable>
 struct hash {
     using is_avalanching = void;
-    std::uint64_t operator()(const Key& key) const
-        noexcept(noexcept(std::hash<Key>{}(key))) {
+    std::uint64_t operator()(const Key& key) const noexcept(noexcept(std::hash<Key>{}(key))) {
         return mix64(static_cast<std::uint64_t>(std::hash<Key>{}(key)));
     }
 };
@@ -171,11 +170,13 @@ inline std::uint64_t next_seed() noexcept {
         // Also the address of a local and the clock, should random_device be deterministic.
         int local = 0;
         b ^= reinterpret_cast<std::uintptr_t>(&local);
-        b ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        b ^=
+            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
         return mix64(b);
     }();
     static std::atomic<std::uint64_t> counter{0};
-    return mix64(base + counter.fetch_add(1, std::memory_order_relaxed) * UINT64_C(0x9E3779B97F4A7C15));
+    return mix64(base +
+                 counter.fetch_add(1, std::memory_order_relaxed) * UINT64_C(0x9E3779B97F4A7C15));
 }
 
 } // namespace detail

@@ -26,8 +26,8 @@ namespace hamt {
 template <class Key, class T, class Hash, class KeyEqual, class Allocator, unsigned BitsPerLevel>
 class map : public detail::container_base<detail::map_policy<Key, T>, Hash, KeyEqual, Allocator,
                                           BitsPerLevel> {
-    using base = detail::container_base<detail::map_policy<Key, T>, Hash, KeyEqual, Allocator,
-                                        BitsPerLevel>;
+    using base =
+        detail::container_base<detail::map_policy<Key, T>, Hash, KeyEqual, Allocator, BitsPerLevel>;
 
 public:
     using mapped_type = T;
@@ -58,7 +58,9 @@ public:
     // ---- element access -------------------------------------------------------------------------
 
     T& at(const Key& key) { return checked(this->t_.find_ptr(key, this->t_.hash_of(key)))->second; }
-    const T& at(const Key& key) const { return checked(this->t_.find_ptr(key, this->t_.hash_of(key)))->second; }
+    const T& at(const Key& key) const {
+        return checked(this->t_.find_ptr(key, this->t_.hash_of(key)))->second;
+    }
 
     T& operator[](const Key& key) { return try_emplace_ptr(key).first->second; }
     T& operator[](Key&& key) { return try_emplace_ptr(std::move(key)).first->second; }
@@ -130,7 +132,8 @@ private:
     }
     template <class K, class... Args>
     std::pair<value_type*, bool> try_emplace_ptr(K&& key, Args&&... args) {
-        return try_emplace_at(static_cast<void*>(nullptr), std::forward<K>(key), std::forward<Args>(args)...);
+        return try_emplace_at(static_cast<void*>(nullptr), std::forward<K>(key),
+                              std::forward<Args>(args)...);
     }
 
     template <class K, class M>
@@ -153,19 +156,24 @@ template <class K, class T, class H, class E, class A, unsigned B, class Pred>
 typename map<K, T, H, E, A, B>::size_type erase_if(map<K, T, H, E, A, B>& m, Pred pred) {
     const auto old_size = m.size();
     for (auto it = m.begin(); it != m.end();) {
-        if (pred(*it)) it = m.erase(it);
-        else ++it;
+        if (pred(*it))
+            it = m.erase(it);
+        else
+            ++it;
     }
     return old_size - m.size();
 }
 
 // Deduction guides, as for std::unordered_map.
-template <class InputIt,
-          class Hash = hash<std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>>,
-          class Eq = std::equal_to<std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>>,
-          class Alloc = std::allocator<std::pair<
-              const std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>,
-              typename std::iterator_traits<InputIt>::value_type::second_type>>>
+template <
+    class InputIt,
+    class Hash =
+        hash<std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>>,
+    class Eq = std::equal_to<
+        std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>>,
+    class Alloc = std::allocator<std::pair<
+        const std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>,
+        typename std::iterator_traits<InputIt>::value_type::second_type>>>
 map(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
     -> map<std::remove_const_t<typename std::iterator_traits<InputIt>::value_type::first_type>,
            typename std::iterator_traits<InputIt>::value_type::second_type, Hash, Eq, Alloc>;

@@ -11,8 +11,8 @@
 namespace hamt {
 
 template <class Key, class Hash, class KeyEqual, class Allocator, unsigned BitsPerLevel>
-class set
-    : public detail::container_base<detail::set_policy<Key>, Hash, KeyEqual, Allocator, BitsPerLevel> {
+class set : public detail::container_base<detail::set_policy<Key>, Hash, KeyEqual, Allocator,
+                                          BitsPerLevel> {
     using base =
         detail::container_base<detail::set_policy<Key>, Hash, KeyEqual, Allocator, BitsPerLevel>;
 
@@ -41,8 +41,10 @@ template <class K, class H, class E, class A, unsigned B, class Pred>
 typename set<K, H, E, A, B>::size_type erase_if(set<K, H, E, A, B>& s, Pred pred) {
     const auto old_size = s.size();
     for (auto it = s.begin(); it != s.end();) {
-        if (pred(*it)) it = s.erase(it);
-        else ++it;
+        if (pred(*it))
+            it = s.erase(it);
+        else
+            ++it;
     }
     return old_size - s.size();
 }

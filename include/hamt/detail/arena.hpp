@@ -170,7 +170,9 @@ public:
     }
     // Live nodes allocated outside the pool (all of them with HAMT_NO_POOL); while there are
     // any, destroying the container must walk the trie to free them.
-    std::size_t direct_count() const noexcept { return direct_count_; }
+    std::size_t direct_count() const noexcept {
+        return direct_count_;
+    }
 
 private:
     void push_free(std::byte* p, std::size_t granules) noexcept {

@@ -96,7 +96,8 @@ HAMT_ALWAYS_INLINE constexpr std::uint64_t highest_power_of_two(std::uint64_t x)
     return std::uint64_t(1) << (63 - __builtin_clzll(x));
 #else
     std::uint64_t p = 1;
-    while (p <= x / 2) p *= 2;
+    while (p <= x / 2)
+        p *= 2;
     return p;
 #endif
 }

@@ -64,7 +64,8 @@ struct trie_access<void> {
             if (depth > stats.max_depth) stats.max_depth = depth;
             const std::size_t block = Trie::block_granules(s, depth);
             stats.node_bytes += block * layout_t::granule;
-            if (check) require((s.tagged & layout_t::tag_mask) <= layout_t::max_slack, "slack", depth);
+            if (check)
+                require((s.tagged & layout_t::tag_mask) <= layout_t::max_slack, "slack", depth);
             if (depth == cd) {
                 ++stats.collision_nodes;
                 const std::size_t n = s.datamap;
@@ -77,7 +78,8 @@ struct trie_access<void> {
                         const auto h = t.hash_of(Trie::key_of(es[i]));
                         require(h == h0, "collision node entries with different hashes", depth);
                         for (unsigned d = 0; d < cd; ++d)
-                            require(Trie::fragment_of(h, d) == path[d], "collision entry off its hash path", depth);
+                            require(Trie::fragment_of(h, d) == path[d],
+                                    "collision entry off its hash path", depth);
                         for (std::size_t j = 0; j < i; ++j)
                             require(!t.equal_keys(Trie::key_of(es[i]), Trie::key_of(es[j])),
                                     "duplicate key in collision node", depth);
@@ -89,7 +91,8 @@ struct trie_access<void> {
             if (check) {
                 require((s.datamap & s.nodemap) == 0, "datamap and nodemap overlap", depth);
                 require(nc + ne > 0, "empty node", depth);
-                if (depth > 0) require(!(nc == 0 && ne == 1), "lone entry not inlined in parent", depth);
+                if (depth > 0)
+                    require(!(nc == 0 && ne == 1), "lone entry not inlined in parent", depth);
                 require(block >= layout_t::granules(nc, ne), "block smaller than contents", depth);
             }
             std::size_t total = ne;
@@ -101,7 +104,8 @@ struct trie_access<void> {
                     const auto h = t.hash_of(Trie::key_of(es[i]));
                     require(Trie::fragment_of(h, depth) == frag, "entry in the wrong slot", depth);
                     for (unsigned d = 0; d < depth; ++d)
-                        require(Trie::fragment_of(h, d) == path[d], "entry off its hash path", depth);
+                        require(Trie::fragment_of(h, d) == path[d], "entry off its hash path",
+                                depth);
                 }
             }
             map = s.nodemap;
@@ -127,7 +131,8 @@ struct trie_access<void> {
             const std::size_t n = walk(root, 0);
             stats.size = n;
             if (check && n != t.size())
-                fail("size() is " + std::to_string(t.size()) + " but the trie holds " + std::to_string(n));
+                fail("size() is " + std::to_string(t.size()) + " but the trie holds " +
+                     std::to_string(n));
         }
     };
 

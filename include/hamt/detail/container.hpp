@@ -48,7 +48,8 @@ public:
 
     container_base() : container_base(0) {}
     explicit container_base(size_type bucket_count_hint, const Hash& hash = Hash(),
-                            const KeyEqual& equal = KeyEqual(), const Allocator& alloc = Allocator())
+                            const KeyEqual& equal = KeyEqual(),
+                            const Allocator& alloc = Allocator())
         : t_(hash, equal, alloc) {
         if (bucket_count_hint) reserve(bucket_count_hint);
     }
@@ -56,7 +57,8 @@ public:
         : container_base(bucket_count_hint, Hash(), KeyEqual(), alloc) {}
     container_base(size_type bucket_count_hint, const Hash& hash, const Allocator& alloc)
         : container_base(bucket_count_hint, hash, KeyEqual(), alloc) {}
-    explicit container_base(const Allocator& alloc) : container_base(0, Hash(), KeyEqual(), alloc) {}
+    explicit container_base(const Allocator& alloc)
+        : container_base(0, Hash(), KeyEqual(), alloc) {}
 
     template <class InputIt>
     container_base(InputIt first, InputIt last, size_type bucket_count_hint = 0,
@@ -85,8 +87,8 @@ public:
         : container_base(init, bucket_count_hint, hash, KeyEqual(), alloc) {}
 
     container_base(const container_base& other)
-        : container_base(other, alloc_traits::select_on_container_copy_construction(
-                                    other.get_allocator())) {}
+        : container_base(
+              other, alloc_traits::select_on_container_copy_construction(other.get_allocator())) {}
     container_base(const container_base& other, const Allocator& alloc)
         : t_(other.t_.hash_function(), other.t_.key_eq(), alloc) {
         t_.copy_from(other.t_);
@@ -182,7 +184,9 @@ public:
         return t_.template find_iterator<const_iterator>(key, t_.hash_of(key));
     }
 
-    bool contains(const key_type& key) const { return t_.find_ptr(key, t_.hash_of(key)) != nullptr; }
+    bool contains(const key_type& key) const {
+        return t_.find_ptr(key, t_.hash_of(key)) != nullptr;
+    }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
     bool contains(const K& key) const {
         return t_.find_ptr(key, t_.hash_of(key)) != nullptr;
@@ -220,7 +224,8 @@ public:
 
     template <class InputIt>
     void insert(InputIt first, InputIt last) {
-        for (; first != last; ++first) emplace(*first);
+        for (; first != last; ++first)
+            emplace(*first);
     }
     void insert(std::initializer_list<value_type> init) { insert(init.begin(), init.end()); }
 
@@ -241,10 +246,11 @@ public:
             } guard{va, tmp};
             const key_type& key = Policy::key_of(*tmp);
             std::pair<iterator, bool> result; // filled in place: an iterator is large to copy
-            result.second = t_.emplace_unique(t_.hash_of(key), key,
-                                              [&](value_type* p) { Policy::move_construct(va, p, *tmp); },
-                                              &result.first)
-                                .second;
+            result.second =
+                t_.emplace_unique(
+                      t_.hash_of(key), key,
+                      [&](value_type* p) { Policy::move_construct(va, p, *tmp); }, &result.first)
+                    .second;
             return result;
         }
     }
@@ -266,12 +272,14 @@ public:
         if (first == last) return trie_t::mutable_iterator(first);
         if (last == cend()) {
             iterator it = t_.erase_at(first);
-            while (it != end()) it = t_.erase_at(it);
+            while (it != end())
+                it = t_.erase_at(it);
             return it;
         }
         const auto n = std::distance(first, last);
         iterator it = trie_t::mutable_iterator(first);
-        for (auto i = n; i > 0; --i) it = t_.erase_at(it);
+        for (auto i = n; i > 0; --i)
+            it = t_.erase_at(it);
         return it;
     }
     size_type erase(const key_type& key) { return t_.erase_key(key, t_.hash_of(key)); }
@@ -285,11 +293,12 @@ public:
     void clear() noexcept { t_.destroy_all(); }
 
     void swap(container_base& other) noexcept(
-        alloc_traits::is_always_equal::value && std::is_nothrow_swappable_v<Hash> &&
-        std::is_nothrow_swappable_v<KeyEqual>) {
+        alloc_traits::is_always_equal::value&& std::is_nothrow_swappable_v<Hash>&&
+            std::is_nothrow_swappable_v<KeyEqual>) {
         t_.swap_contents(other.t_);
         t_.swap_functions(other.t_);
-        if constexpr (alloc_traits::propagate_on_container_swap::value) t_.swap_allocators(other.t_);
+        if constexpr (alloc_traits::propagate_on_container_swap::value)
+            t_.swap_allocators(other.t_);
     }
 
     // Moves each element of `source` whose key is not in *this; the others stay in source.
@@ -346,9 +355,13 @@ protected:
     std::pair<iterator, bool> emplace_with_key(const K& key, Args&&... args) {
         value_alloc va(get_allocator());
         std::pair<iterator, bool> result; // filled in place: an iterator is large to copy
-        result.second = t_.emplace_unique(t_.hash_of(key), key, [&](value_type* p) {
-                              value_traits::construct(va, p, std::forward<Args>(args)...);
-                          }, &result.first).second;
+        result.second = t_.emplace_unique(
+                              t_.hash_of(key), key,
+                              [&](value_type* p) {
+                                  value_traits::construct(va, p, std::forward<Args>(args)...);
+                              },
+                              &result.first)
+                            .second;
         return result;
     }
 
@@ -357,9 +370,12 @@ protected:
     template <class... Args>
     static constexpr bool has_key_arg() {
         if constexpr (sizeof...(Args) == 1) {
-            using A = std::remove_cv_t<std::remove_reference_t<std::tuple_element_t<0, std::tuple<Args...>>>>;
-            if constexpr (Policy::is_map) return is_pair_with_key<A>::value;
-            else return std::is_same_v<A, key_type>;
+            using A = std::remove_cv_t<
+                std::remove_reference_t<std::tuple_element_t<0, std::tuple<Args...>>>>;
+            if constexpr (Policy::is_map)
+                return is_pair_with_key<A>::value;
+            else
+                return std::is_same_v<A, key_type>;
         } else if constexpr (sizeof...(Args) == 2 && Policy::is_map) {
             using A = std::tuple_element_t<0, std::tuple<Args...>>;
             return std::is_same_v<std::remove_cv_t<std::remove_reference_t<A>>, key_type>;
@@ -369,16 +385,19 @@ protected:
     }
     template <class A, class... Rest>
     static const key_type& key_arg(const A& a, const Rest&...) {
-        if constexpr (sizeof...(Rest) == 0 && Policy::is_map) return a.first;
-        else return a;
+        if constexpr (sizeof...(Rest) == 0 && Policy::is_map)
+            return a.first;
+        else
+            return a;
     }
     template <class A, class = void>
     struct is_pair_with_key : std::false_type {};
     template <class A>
-    struct is_pair_with_key<A, std::void_t<decltype(std::declval<A&>().first),
-                                           decltype(std::declval<A&>().second)>>
-        : std::is_same<std::remove_cv_t<std::remove_reference_t<decltype(std::declval<A&>().first)>>,
-                       key_type> {};
+    struct is_pair_with_key<
+        A, std::void_t<decltype(std::declval<A&>().first), decltype(std::declval<A&>().second)>>
+        : std::is_same<
+              std::remove_cv_t<std::remove_reference_t<decltype(std::declval<A&>().first)>>,
+              key_type> {};
 
     // Moves every element of other into this (different, unequal allocators); other is cleared.
     void move_elements_from(container_base& other) {

@@ -22,16 +22,15 @@ struct map_policy {
 
     static const Key& key_of(const value_type& v) noexcept { return v.first; }
 
+    static constexpr bool nothrow_move =
+        std::is_nothrow_move_constructible_v<Key> && std::is_nothrow_move_constructible_v<T>;
     // Relocation moves the key out of its const member, as Boost.Unordered and libc++ do: the
     // source is destroyed immediately afterwards and never observed in between.
     template <class Alloc>
-    static void move_construct(Alloc& a, value_type* dst, value_type& src) noexcept(
-        std::is_nothrow_move_constructible_v<Key> && std::is_nothrow_move_constructible_v<T>) {
+    static void move_construct(Alloc& a, value_type* dst, value_type& src) noexcept(nothrow_move) {
         std::allocator_traits<Alloc>::construct(a, dst, std::move(const_cast<Key&>(src.first)),
                                                 std::move(src.second));
     }
-    static constexpr bool nothrow_move =
-        std::is_nothrow_move_constructible_v<Key> && std::is_nothrow_move_constructible_v<T>;
     // std::pair itself is not trivially copyable from C++20 on (its assignments are
     // user-provided), but a pair of trivially copyable members is relocated by copying bytes.
     static constexpr bool trivially_relocatable =
@@ -47,8 +46,9 @@ struct set_policy {
     static const Key& key_of(const value_type& v) noexcept { return v; }
 
     template <class Alloc>
-    static void move_construct(Alloc& a, value_type* dst, value_type& src) noexcept(
-        std::is_nothrow_move_constructible_v<Key>) {
+    static void
+    move_construct(Alloc& a, value_type* dst,
+                   value_type& src) noexcept(std::is_nothrow_move_constructible_v<Key>) {
         std::allocator_traits<Alloc>::construct(a, dst, std::move(src));
     }
     static constexpr bool nothrow_move = std::is_nothrow_move_constructible_v<Key>;
@@ -59,8 +59,8 @@ template <class A, class = void>
 struct allocator_has_construct : std::false_type {};
 template <class A>
 struct allocator_has_construct<
-    A, std::void_t<decltype(std::declval<A&>().construct(std::declval<typename A::value_type*>(),
-                                                          std::declval<typename A::value_type&&>()))>>
+    A, std::void_t<decltype(std::declval<A&>().construct(
+           std::declval<typename A::value_type*>(), std::declval<typename A::value_type&&>()))>>
     : std::true_type {};
 
 template <class A, class = void>
@@ -84,8 +84,8 @@ struct element_ops {
     // Bytes may be copied instead of calling constructors when nothing could observe it.
     static constexpr bool bitwise =
         Policy::trivially_relocatable &&
-        (is_std_allocator<ValueAlloc>::value ||
-         (!allocator_has_construct<ValueAlloc>::value && !allocator_has_destroy<ValueAlloc>::value));
+        (is_std_allocator<ValueAlloc>::value || (!allocator_has_construct<ValueAlloc>::value &&
+                                                 !allocator_has_destroy<ValueAlloc>::value));
     // Relocation (move then destroy the source) cannot throw: such elements are rearranged in
     // place. Otherwise, if they can be copied, nodes are rebuilt by copying so that a throw
     // leaves the old node intact (like std::vector's move_if_noexcept). Elements that can only
@@ -102,7 +102,8 @@ struct element_ops {
     static void destroy(ValueAlloc& a, value_type* p) noexcept { traits::destroy(a, p); }
     static void destroy(ValueAlloc& a, value_type* p, std::size_t n) noexcept {
         if constexpr (!(std::is_trivially_destructible_v<value_type> && bitwise)) {
-            for (std::size_t i = 0; i < n; ++i) traits::destroy(a, p + i);
+            for (std::size_t i = 0; i < n; ++i)
+                traits::destroy(a, p + i);
         } else {
             (void)a, (void)p, (void)n;
         }
@@ -138,9 +139,11 @@ struct element_ops {
                                  std::size_t n) noexcept {
         if (n == 0 || dst == src) return;
         if constexpr (bitwise) {
-            std::memmove(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(value_type));
+            std::memmove(static_cast<void*>(dst), static_cast<const void*>(src),
+                         n * sizeof(value_type));
         } else {
-            for (std::size_t i = 0; i < n; ++i) relocate_overlapping(a, dst + i, src + i);
+            for (std::size_t i = 0; i < n; ++i)
+                relocate_overlapping(a, dst + i, src + i);
         }
     }
     // Relocates n elements; the ranges may overlap when dst > src.
@@ -148,9 +151,11 @@ struct element_ops {
                                   std::size_t n) noexcept {
         if (n == 0 || dst == src) return;
         if constexpr (bitwise) {
-            std::memmove(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(value_type));
+            std::memmove(static_cast<void*>(dst), static_cast<const void*>(src),
+                         n * sizeof(value_type));
         } else {
-            for (std::size_t i = n; i-- > 0;) relocate_overlapping(a, dst + i, src + i);
+            for (std::size_t i = n; i-- > 0;)
+                relocate_overlapping(a, dst + i, src + i);
         }
     }
 
@@ -161,22 +166,28 @@ struct element_ops {
         if constexpr (copy_to_rebuild) {
             std::size_t i = 0;
             HAMT_TRY {
-                for (; i < n; ++i) construct(a, dst + i, std::as_const(src[i]));
+                for (; i < n; ++i)
+                    construct(a, dst + i, std::as_const(src[i]));
             }
             HAMT_CATCH_ALL {
                 destroy(a, dst, i);
                 HAMT_RETHROW;
             }
         } else if constexpr (bitwise) {
-            if (n) std::memcpy(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(value_type));
+            if (n)
+                std::memcpy(static_cast<void*>(dst), static_cast<const void*>(src),
+                            n * sizeof(value_type));
         } else {
-            for (std::size_t i = 0; i < n; ++i) relocate(a, dst + i, src + i);
+            for (std::size_t i = 0; i < n; ++i)
+                relocate(a, dst + i, src + i);
         }
     }
     // After a successful rebuild: what transfer() left behind in the old node.
     static void finish_transfer(ValueAlloc& a, value_type* src, std::size_t n) noexcept {
-        if constexpr (copy_to_rebuild) destroy(a, src, n);
-        else (void)a, (void)src, (void)n;
+        if constexpr (copy_to_rebuild)
+            destroy(a, src, n);
+        else
+            (void)a, (void)src, (void)n;
     }
 };
 

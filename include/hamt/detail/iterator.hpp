@@ -81,12 +81,13 @@ protected:
         for (;;) {
             level& l = stack_[depth];
             if (l.next < popcount(l.nodemap)) {
-                const slot& s = *reinterpret_cast<const slot*>(l.base + l.next * layout_t::child_size);
+                const slot& s =
+                    *reinterpret_cast<const slot*>(l.base + l.next * layout_t::child_size);
                 ++l.next;
                 // And the next sibling's node, visited after this subtree.
                 if (l.next < popcount(l.nodemap))
-                    prefetch(layout_t::base(*reinterpret_cast<const slot*>(
-                        l.base + l.next * layout_t::child_size)));
+                    prefetch(layout_t::base(
+                        *reinterpret_cast<const slot*>(l.base + l.next * layout_t::child_size)));
                 if (enter(s, depth + 1)) return;
                 depth = depth_;
                 continue;

@@ -39,7 +39,9 @@ inline constexpr std::size_t round_up(std::size_t n, std::size_t to) noexcept {
     return (n + to - 1) / to * to;
 }
 
-inline constexpr std::size_t max_of(std::size_t a, std::size_t b) noexcept { return a < b ? b : a; }
+inline constexpr std::size_t max_of(std::size_t a, std::size_t b) noexcept {
+    return a < b ? b : a;
+}
 
 template <class Value, unsigned Bits>
 struct layout {
@@ -55,17 +57,18 @@ struct layout {
 
     static constexpr std::size_t granule = max_of(alignof(slot), alignof(Value));
     static constexpr std::size_t entry_size = sizeof(Value);
-    static constexpr std::size_t child_size = round_up(max_of(sizeof(slot), sizeof(Value)), granule);
+    static constexpr std::size_t child_size =
+        round_up(max_of(sizeof(slot), sizeof(Value)), granule);
     static constexpr unsigned collision_depth = branching_t::collision_depth;
 
     static_assert(granule >= 8 && (granule & (granule - 1)) == 0, "granule is a power of two >= 8");
     static constexpr std::uintptr_t tag_mask = granule - 1;
     static constexpr std::size_t max_slack = tag_mask; // granules the tag can record
 
-
     static std::byte* base(const slot& s) noexcept {
         // The slack lives in the address's alignment bits (see above).
-        return reinterpret_cast<std::byte*>(s.tagged & ~tag_mask); // NOLINT(performance-no-int-to-ptr)
+        return reinterpret_cast<std::byte*>(s.tagged &
+                                            ~tag_mask); // NOLINT(performance-no-int-to-ptr)
     }
     static std::size_t slack(const slot& s) noexcept { return s.tagged & tag_mask; }
     static std::uintptr_t tag(std::byte* base, std::size_t slack) noexcept {

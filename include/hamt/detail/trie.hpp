@@ -80,7 +80,8 @@ public:
 protected:
     using br = branching<Bits>;
     using bitmap_t = typename br::bitmap_t;
-    using value_alloc = typename std::allocator_traits<Allocator>::template rebind_alloc<value_type>;
+    using value_alloc =
+        typename std::allocator_traits<Allocator>::template rebind_alloc<value_type>;
     using ops = element_ops<Policy, value_alloc>;
     using arena_t = node_arena<Allocator, layout_t::granule, layout_t::max_regular_granules,
                                layout_t::granules(0, 2)>;
@@ -288,7 +289,8 @@ public:
         }
         value_type* e = find_in_collision(*s, key);
         if (!e) return 0;
-        remove_entry<false>(path, cd, static_cast<std::size_t>(e - collision_entries(*s)), &h, nullptr);
+        remove_entry<false>(path, cd, static_cast<std::size_t>(e - collision_entries(*s)), &h,
+                            nullptr);
         return 1;
     }
 
@@ -301,8 +303,7 @@ public:
             path[d + 1] = const_cast<slot*>(
                 reinterpret_cast<const slot*>(pos.stack_[d].base + (pos.stack_[d].next - 1) * C));
         const slot& s = *path[pos.depth_];
-        value_type* entries =
-            pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
+        value_type* entries = pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
         iterator next = mutable_iterator(pos);
         remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(pos.cur_ - entries), nullptr,
                            &next);
@@ -357,8 +358,9 @@ public:
         std::swap(size_, other.size_);
         arena_.swap(other.arena_);
     }
-    void swap_functions(trie& other) noexcept(std::is_nothrow_swappable_v<Hash> &&
-                                              std::is_nothrow_swappable_v<KeyEqual>) {
+    static constexpr bool nothrow_swappable_functions =
+        std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<KeyEqual>;
+    void swap_functions(trie& other) noexcept(nothrow_swappable_functions) {
         using std::swap;
         swap(hash_base::get(), other.hash_base::get());
         swap(equal_base::get(), other.equal_base::get());
@@ -381,9 +383,7 @@ public:
     }
 
     // Bytes in live nodes, slack included.
-    std::size_t node_bytes() const noexcept {
-        return root_.tagged ? subtree_bytes(root_, 0) : 0;
-    }
+    std::size_t node_bytes() const noexcept { return root_.tagged ? subtree_bytes(root_, 0) : 0; }
 
 protected:
     // Completes an iterator to element p, an entry of the regular node of slot s at depth.
@@ -398,7 +398,8 @@ protected:
     // Completes an iterator to element p (hash h) from slot s at depth down: s is the node on
     // p's path at that depth, and the levels above are already recorded.
     template <class It>
-    static void locate(It& it, const slot* s, unsigned depth, const value_type* p, hash_t h) noexcept {
+    static void locate(It& it, const slot* s, unsigned depth, const value_type* p,
+                       hash_t h) noexcept {
         for (; depth < cd; ++depth) {
             const bitmap_t bit = br::bit(h, depth);
             const std::byte* base = layout_t::base(*s);
@@ -424,7 +425,9 @@ protected:
 
     // ---- node primitives --------------------------------------------------------------------
 
-    static unsigned fragment_of(hash_t h, unsigned depth) noexcept { return br::fragment(h, depth); }
+    static unsigned fragment_of(hash_t h, unsigned depth) noexcept {
+        return br::fragment(h, depth);
+    }
     static const key_type& key_of(const value_type& v) noexcept { return Policy::key_of(v); }
 
     value_alloc make_value_alloc() const noexcept { return value_alloc(arena_.allocator()); }
@@ -510,7 +513,8 @@ protected:
         pending_chain(const pending_chain&) = delete;
         pending_chain& operator=(const pending_chain&) = delete;
         ~pending_chain() {
-            for (unsigned i = 0; i < count_; ++i) arena_.deallocate(nodes_[i], layout_t::node_granules(1, 0));
+            for (unsigned i = 0; i < count_; ++i)
+                arena_.deallocate(nodes_[i], layout_t::node_granules(1, 0));
         }
         void push(std::size_t granules) {
             nodes_[count_] = arena_.allocate(granules);
@@ -625,7 +629,8 @@ protected:
         pending_block bottom;
         bottom.acquire(arena_, bottom_granules);
         pending_chain chain(arena_);
-        for (unsigned d = depth + 1; d < bottom_depth; ++d) chain.push(layout_t::node_granules(1, 0));
+        for (unsigned d = depth + 1; d < bottom_depth; ++d)
+            chain.push(layout_t::node_granules(1, 0));
         const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
         const std::size_t need = layout_t::node_granules(nc + 1, ne - 1);
         const std::size_t block = layout_t::block_granules(s);
@@ -635,7 +640,8 @@ protected:
 
         // The two entries of the bottom node: by fragment, or new last in a collision node.
         std::size_t new_index = 1;
-        if (!collision) new_index = br::fragment(h, bottom_depth) < br::fragment(h2, bottom_depth) ? 0 : 1;
+        if (!collision)
+            new_index = br::fragment(h, bottom_depth) < br::fragment(h2, bottom_depth) ? 0 : 1;
         value_type* bottom_entries = reinterpret_cast<value_type*>(bottom.base);
         make(bottom_entries + new_index);
         if constexpr (ops::copy_to_rebuild) {
@@ -655,8 +661,9 @@ protected:
         if (collision) {
             child = slot{layout_t::tag(bottom.release(), 0), 2, 2};
         } else {
-            child = slot{layout_t::tag(bottom.release(), 0),
-                         static_cast<bitmap_t>(br::bit(h, bottom_depth) | br::bit(h2, bottom_depth)), 0};
+            child = slot{
+                layout_t::tag(bottom.release(), 0),
+                static_cast<bitmap_t>(br::bit(h, bottom_depth) | br::bit(h2, bottom_depth)), 0};
         }
         chain.release();
         for (unsigned d = bottom_depth; d-- > depth + 1;) {
@@ -704,7 +711,8 @@ protected:
 
         // The new element: in the bottom node.
         const slot* b = &child;
-        for (unsigned d = depth + 1; d < bottom_depth; ++d) b = layout_t::children(*b);
+        for (unsigned d = depth + 1; d < bottom_depth; ++d)
+            b = layout_t::children(*b);
         return reinterpret_cast<value_type*>(layout_t::base(*b)) + new_index;
     }
 
@@ -773,13 +781,14 @@ protected:
                 s.datamap = static_cast<bitmap_t>(ne - 1); // capacity stays; no slack tag
             } else {
                 const std::size_t block = layout_t::block_granules(s);
-                s.datamap &= static_cast<bitmap_t>(~(h ? br::bit(*h, depth) : select_bit(s.datamap, j)));
+                s.datamap &=
+                    static_cast<bitmap_t>(~(h ? br::bit(*h, depth) : select_bit(s.datamap, j)));
                 set_block(s, base, block, layout_t::node_granules(nc, ne - 1));
             }
         } else {
             // Rebuild by copying so that a throwing copy leaves the node as it was.
-            const std::size_t granules =
-                is_collision ? layout_t::collision_granules(ne - 1) : layout_t::node_granules(nc, ne - 1);
+            const std::size_t granules = is_collision ? layout_t::collision_granules(ne - 1)
+                                                      : layout_t::node_granules(nc, ne - 1);
             pending_block nb;
             nb.acquire(arena_, granules);
             value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
@@ -830,7 +839,8 @@ protected:
         if constexpr (Track) r_pending = j == 0 && next->last_ == n_entries + 2;
 
         unsigned a = depth - 1;
-        while (a > 0 && path[a]->datamap == 0 && layout_t::child_count(*path[a]) == 1) --a;
+        while (a > 0 && path[a]->datamap == 0 && layout_t::child_count(*path[a]) == 1)
+            --a;
         slot& A = *path[a];
         std::byte* abase = layout_t::base(A);
         const std::size_t nc = layout_t::child_count(A), ne = layout_t::entry_count(A);
@@ -843,7 +853,8 @@ protected:
 
         // The nodes to free, read before A's slots move.
         slot doomed[cd + 1];
-        for (unsigned d = a + 1; d <= depth; ++d) doomed[d] = *path[d];
+        for (unsigned d = a + 1; d <= depth; ++d)
+            doomed[d] = *path[d];
 
         value_type* aes = layout_t::entries(A);
         value_type* new_entries;
@@ -881,7 +892,8 @@ protected:
             A.tagged = layout_t::tag(nb.release(), 0);
             abase = layout_t::base(A);
         }
-        for (unsigned d = a + 1; d <= depth; ++d) free_node(doomed[d], d);
+        for (unsigned d = a + 1; d <= depth; ++d)
+            free_node(doomed[d], d);
         --size_;
 
         if constexpr (Track) {
@@ -898,7 +910,8 @@ protected:
 
     // The bit of the idx-th set bit of map.
     static bitmap_t select_bit(bitmap_t map, std::size_t idx) noexcept {
-        for (; idx > 0; --idx) map &= static_cast<bitmap_t>(map - 1);
+        for (; idx > 0; --idx)
+            map &= static_cast<bitmap_t>(map - 1);
         return static_cast<bitmap_t>(map & (~map + 1));
     }
 
@@ -918,8 +931,10 @@ protected:
         std::size_t done = 0;
         HAMT_TRY {
             for (; done < nc; ++done)
-                ::new (static_cast<void*>(nb.base + done * C)) slot(clone(*layout_t::child(s, done), depth + 1));
-            copy_entries(va, reinterpret_cast<value_type*>(nb.base + nc * C), layout_t::entries(s), ne);
+                ::new (static_cast<void*>(nb.base + done * C))
+                    slot(clone(*layout_t::child(s, done), depth + 1));
+            copy_entries(va, reinterpret_cast<value_type*>(nb.base + nc * C), layout_t::entries(s),
+                         ne);
         }
         HAMT_CATCH_ALL {
             for (std::size_t c = 0; c < done; ++c)
@@ -929,13 +944,17 @@ protected:
         return slot{layout_t::tag(nb.release(), 0), s.datamap, s.nodemap};
     }
 
-    static void copy_entries(value_alloc& va, value_type* dst, const value_type* src, std::size_t n) {
+    static void copy_entries(value_alloc& va, value_type* dst, const value_type* src,
+                             std::size_t n) {
         if constexpr (ops::bitwise) {
-            if (n) std::memcpy(static_cast<void*>(dst), static_cast<const void*>(src), n * sizeof(value_type));
+            if (n)
+                std::memcpy(static_cast<void*>(dst), static_cast<const void*>(src),
+                            n * sizeof(value_type));
         } else {
             std::size_t i = 0;
             HAMT_TRY {
-                for (; i < n; ++i) ops::construct(va, dst + i, src[i]);
+                for (; i < n; ++i)
+                    ops::construct(va, dst + i, src[i]);
             }
             HAMT_CATCH_ALL {
                 ops::destroy(va, dst, i);
@@ -951,7 +970,8 @@ protected:
             ops::destroy(va, collision_entries(s), s.datamap);
         } else {
             const std::size_t nc = layout_t::child_count(s);
-            for (std::size_t c = 0; c < nc; ++c) destroy_subtree(*layout_t::child(s, c), depth + 1, free_nodes);
+            for (std::size_t c = 0; c < nc; ++c)
+                destroy_subtree(*layout_t::child(s, c), depth + 1, free_nodes);
             ops::destroy(va, layout_t::entries(s), layout_t::entry_count(s));
         }
         if (free_nodes) free_node(s, depth);

@@ -100,7 +100,7 @@ public:
     const unit_alloc& allocator() const noexcept { return alloc_base::get(); }
 
     // A granule-aligned block of `granules` granules. Throws what the allocator throws.
-    std::byte* allocate(std::size_t granules) {
+    HAMT_ALWAYS_INLINE std::byte* allocate(std::size_t granules) {
         HAMT_ASSERT(granules > 0);
 #ifndef HAMT_NO_POOL
         if (HAMT_LIKELY(granules <= MaxPooledGranules && state_ != nullptr)) {
@@ -199,7 +199,7 @@ private:
     // Without a free block of the exact size, a free block of a larger class is split before the
     // bump region is used: nodes grow by reallocation, so the free lists of the sizes that nodes
     // have outgrown would otherwise only ever hold garbage.
-    std::byte* allocate_slow(std::size_t granules) {
+    HAMT_NOINLINE std::byte* allocate_slow(std::size_t granules) {
         if (granules > MaxPooledGranules) return allocate_direct(granules);
         if (state_) {
             // Prefer a split whose remainder is large enough for a small node.

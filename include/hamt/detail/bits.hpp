@@ -124,6 +124,16 @@ struct branching {
     HAMT_ALWAYS_INLINE static constexpr bitmap_t bit(hash_t h, unsigned depth) noexcept {
         return bitmap_t(1) << fragment(h, depth);
     }
+    // The bit of the next level's fragment of a hash whose used levels were shifted out.
+    HAMT_ALWAYS_INLINE static bitmap_t next_bit(hash_t& rest) noexcept {
+        const bitmap_t b = bitmap_t(1) << (rest & mask);
+        rest >>= Bits;
+        return b;
+    }
+    // The hash with the fragments of depths below `depth` shifted out.
+    HAMT_ALWAYS_INLINE static constexpr hash_t rest_at(hash_t h, unsigned depth) noexcept {
+        return depth < collision_depth ? h >> (depth * Bits) : 0;
+    }
     // Number of set bits of `map` below `bit` (a single set bit): the compressed index.
     HAMT_ALWAYS_INLINE static unsigned index(bitmap_t map, bitmap_t bit) noexcept {
         return popcount(static_cast<bitmap_t>(map & (bit - 1)));

@@ -153,8 +153,9 @@ public:
     template <class K>
     value_type* find_ptr(const K& key, hash_t h) const {
         const slot* s = &root_;
+        hash_t rest = h;
         for (unsigned depth = 0; depth < cd; ++depth) {
-            const bitmap_t bit = br::bit(h, depth);
+            const bitmap_t bit = br::next_bit(rest);
             const std::byte* base = layout_t::base(*s);
             if (s->nodemap & bit) {
                 s = reinterpret_cast<const slot*>(base + br::index(s->nodemap, bit) * C);
@@ -171,13 +172,15 @@ public:
         return find_in_collision(*s, key);
     }
 
-    // The same lookup, recording the path in an iterator (end() if absent).
+    // The same lookup, recording the path in an iterator (end() if absent). Every return
+    // returns `it`, so that it is built in place (an iterator is large to copy).
     template <class It, class K>
-    It find_iterator(const K& key, hash_t h) const {
+    HAMT_ALWAYS_INLINE It find_iterator(const K& key, hash_t h) const {
         It it;
         const slot* s = &root_;
+        hash_t rest = h;
         for (unsigned depth = 0; depth < cd; ++depth) {
-            const bitmap_t bit = br::bit(h, depth);
+            const bitmap_t bit = br::next_bit(rest);
             const std::byte* base = layout_t::base(*s);
             if (s->nodemap & bit) {
                 const unsigned i = br::index(s->nodemap, bit);
@@ -189,17 +192,17 @@ public:
                 value_type* entries = reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
                                                                     layout_t::child_count(*s) * C);
                 value_type* e = entries + br::index(s->datamap, bit);
-                if (!equal_keys(key, Policy::key_of(*e))) return It();
+                if (!equal_keys(key, Policy::key_of(*e))) return it; // end(): cur_ is still null
                 it.stack_[depth] = {base, s->nodemap, 0};
                 it.depth_ = depth;
                 it.cur_ = e;
                 it.last_ = entries + layout_t::entry_count(*s);
                 return it;
             }
-            return It();
+            return it; // end(): cur_ is still null
         }
         value_type* e = find_in_collision(*s, key);
-        if (!e) return It();
+        if (!e) return it; // end(): cur_ is still null
         const std::byte* base = layout_t::base(*s);
         it.stack_[cd] = {base, 0, 0};
         it.depth_ = cd;
@@ -229,8 +232,9 @@ public:
         slot* s = &root_;
         unsigned depth = 0;
         value_type* p;
+        hash_t rest = h;
         for (; depth < cd; ++depth) {
-            const bitmap_t bit = br::bit(h, depth);
+            const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
                 const unsigned i = br::index(s->nodemap, bit);
                 if constexpr (track) out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
@@ -272,8 +276,9 @@ public:
         slot* path[cd + 1];
         path[0] = &root_;
         slot* s = &root_;
+        hash_t rest = h;
         for (unsigned depth = 0; depth < cd; ++depth) {
-            const bitmap_t bit = br::bit(h, depth);
+            const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
                 s = layout_t::child(*s, br::index(s->nodemap, bit));
                 path[depth + 1] = s;
@@ -400,8 +405,9 @@ protected:
     template <class It>
     static void locate(It& it, const slot* s, unsigned depth, const value_type* p,
                        hash_t h) noexcept {
+        hash_t rest = br::rest_at(h, depth);
         for (; depth < cd; ++depth) {
-            const bitmap_t bit = br::bit(h, depth);
+            const bitmap_t bit = br::next_bit(rest);
             const std::byte* base = layout_t::base(*s);
             if (s->nodemap & bit) {
                 const unsigned i = br::index(s->nodemap, bit);
@@ -560,18 +566,27 @@ protected:
         nb.acquire(arena_, granules);
         value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
         make(nes + k);
-        if (ne) {
-            value_type* es = layout_t::entries(s);
-            HAMT_TRY {
-                transfer_entries(va, nes, es, ne, npos, k);
+        if constexpr (ops::bitwise) {
+            // Child slots and the entries before k are one run of bytes in both blocks.
+            const std::size_t head = nc * C + k * sizeof(value_type);
+            if (head) std::memcpy(nb.base, base, head);
+            if (ne > k)
+                std::memcpy(static_cast<void*>(nes + k + 1), base + head,
+                            (ne - k) * sizeof(value_type));
+        } else {
+            if (ne) {
+                value_type* es = layout_t::entries(s);
+                HAMT_TRY {
+                    transfer_entries(va, nes, es, ne, npos, k);
+                }
+                HAMT_CATCH_ALL {
+                    ops::destroy(va, nes + k);
+                    HAMT_RETHROW;
+                }
+                ops::finish_transfer(va, es, ne);
             }
-            HAMT_CATCH_ALL {
-                ops::destroy(va, nes + k);
-                HAMT_RETHROW;
-            }
-            ops::finish_transfer(va, es, ne);
+            layout_t::move_slots(nb.base, base, nc);
         }
-        layout_t::move_slots(nb.base, base, nc);
         if (s.tagged) arena_.deallocate(base, block);
         s.datamap |= bit;
         s.tagged = layout_t::tag(nb.release(), granules - need);

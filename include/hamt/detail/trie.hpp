@@ -821,7 +821,8 @@ protected:
             }
             s.tagged = layout_t::tag(nb.release(), 0);
             es = nes;
-            if constexpr (Track) next->stack_[depth] = children_range(s, depth);
+            // The node moved; which of its children are still to visit did not change.
+            if constexpr (Track) next->stack_[depth].base = layout_t::base(s);
         }
         --size_;
         if constexpr (Track) {
@@ -836,10 +837,6 @@ protected:
         }
     }
 
-    // The iterator's record of a node whose children are all still to visit.
-    static typename iterator::level children_range(const slot& s, unsigned depth) noexcept {
-        return {layout_t::base(s), depth == cd ? bitmap_t(0) : s.nodemap, 0};
-    }
 
     // The node at path[depth] (below the root, two entries, no children) loses entry j; the
     // other entry r moves up to the nearest ancestor that keeps other contents (or the root),

@@ -119,7 +119,8 @@ private:
 
     // Inserts (key, T(args...)) unless key is present; with out, also sets *out to its position.
     template <class It, class K, class... Args>
-    std::pair<value_type*, bool> try_emplace_at(It* out, K&& key, Args&&... args) {
+    HAMT_ALWAYS_INLINE std::pair<value_type*, bool> try_emplace_at(It* out, K&& key,
+                                                                   Args&&... args) {
         typename base::value_alloc va(this->get_allocator());
         return this->t_.emplace_unique(
             this->t_.hash_of(key), key,

@@ -352,7 +352,7 @@ protected:
 
     // Inserts an element constructed from args unless `key` is present (args untouched then).
     template <class K, class... Args>
-    std::pair<iterator, bool> emplace_with_key(const K& key, Args&&... args) {
+    HAMT_ALWAYS_INLINE std::pair<iterator, bool> emplace_with_key(const K& key, Args&&... args) {
         value_alloc va(get_allocator());
         std::pair<iterator, bool> result; // filled in place: an iterator is large to copy
         result.second = t_.emplace_unique(

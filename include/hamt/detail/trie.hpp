@@ -226,8 +226,8 @@ public:
     // `out`, also sets *out to an iterator to that element (the path is recorded on the way down,
     // cheaper than a second descent).
     template <class K, class Make, class It = void>
-    std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key, Make&& make,
-                                                It* out = nullptr) {
+    HAMT_ALWAYS_INLINE std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key,
+                                                                   Make&& make, It* out = nullptr) {
         constexpr bool track = !std::is_void_v<It>;
         slot* s = &root_;
         unsigned depth = 0;
@@ -836,7 +836,6 @@ protected:
             }
         }
     }
-
 
     // The node at path[depth] (below the root, two entries, no children) loses entry j; the
     // other entry r moves up to the nearest ancestor that keeps other contents (or the root),

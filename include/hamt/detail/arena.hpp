@@ -276,8 +276,12 @@ private:
         return reinterpret_cast<std::byte*>(raw + units_for(sizeof(direct_prefix)));
     }
     void deallocate_direct(std::byte* p, std::size_t) noexcept {
-        unit* raw = reinterpret_cast<unit*>(p) - units_for(sizeof(direct_prefix));
-        auto* prefix = reinterpret_cast<direct_prefix*>(raw);
+        // Back to the prefix through the integer address: GCC's -Warray-bounds otherwise takes
+        // p for the start of an object (the node) and flags the step before it.
+        const std::uintptr_t address =
+            reinterpret_cast<std::uintptr_t>(p) - units_for(sizeof(direct_prefix)) * Granule;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
+        auto* prefix = reinterpret_cast<direct_prefix*>(address);
         unit_pointer fancy = prefix->fancy;
         std::size_t total = prefix->units;
         prefix->~direct_prefix();

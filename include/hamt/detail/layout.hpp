@@ -67,8 +67,8 @@ struct layout {
 
     static std::byte* base(const slot& s) noexcept {
         // The slack lives in the address's alignment bits (see above).
-        return reinterpret_cast<std::byte*>(s.tagged &
-                                            ~tag_mask); // NOLINT(performance-no-int-to-ptr)
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
+        return reinterpret_cast<std::byte*>(s.tagged & ~tag_mask);
     }
     static std::size_t slack(const slot& s) noexcept { return s.tagged & tag_mask; }
     static std::uintptr_t tag(std::byte* base, std::size_t slack) noexcept {

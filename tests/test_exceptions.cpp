@@ -5,8 +5,9 @@
 //  - Single-element insert forms (insert, insert with hint, emplace, emplace_hint,
 //    try_emplace, insert_or_assign, operator[]): strong guarantee. After a throw the container
 //    has its old contents, passes check_invariants, and no element or allocation leaked.
-//  - Copy construction, copy assignment, range insert: basic guarantee (valid, invariants hold,
-//    no leak), plus: the source of a copy is unchanged.
+//  - Copy construction, copy assignment, range insert, merge: basic guarantee (valid,
+//    invariants hold, no leak), plus: the source of a copy is unchanged, merge loses nothing.
+//  - reserve: all or nothing.
 //  - Lookups and erase call neither the allocator nor an element constructor.
 // Containers: several BitsPerLevel and sizes, colliding hashers (equality calls in collision
 // nodes), and std::unordered_map to check the harness itself.
@@ -15,6 +16,14 @@
 #include <functional>
 
 namespace {
+
+// Fault points swept (runs in which the armed fault fired), reported with HAMT_TEST_VERBOSE=1.
+long points_swept = 0;
+void report_points(const char* what) {
+    if (std::getenv("HAMT_TEST_VERBOSE"))
+        WARN(what << ": " << points_swept << " fault points swept");
+    points_swept = 0;
+}
 
 using ht::alloc_state;
 using ht::counted;
@@ -301,6 +310,7 @@ void strong_guarantee(const std::vector<op<M>>& ops, std::int64_t size) {
                     expect(threw == fired, "the injected exception was swallowed");
                     if (threw) {
                         ++throws;
+                        ++points_swept;
                         expect(ht::snapshot(m) == before,
                                "strong guarantee: contents changed by a throwing operation");
                     } else {
@@ -353,8 +363,10 @@ void basic_guarantee(std::int64_t size) {
                         fn();
                     } catch (const ht::injected_error&) {
                         threw_any = true;
+                        ++points_swept;
                     } catch (const std::bad_alloc&) {
                         threw_any = true;
+                        ++points_swept;
                     }
                     faults::disarm();
                 };
@@ -386,6 +398,13 @@ void basic_guarantee(std::int64_t size) {
                     ht::check(other);
                     ht::check(grow);
                     REQUIRE(other.size() + grow.size() == 3 + grow_after.size());
+                }
+                // Reserve: all or nothing (it only obtains node memory).
+                {
+                    const auto before = ht::snapshot(grow);
+                    attempt([&] { grow.reserve(grow.size() + 5000); });
+                    ht::check(grow);
+                    REQUIRE(ht::snapshot(grow) == before);
                 }
                 const long live = counted::stats.live;
                 const long expected_live =
@@ -449,34 +468,41 @@ void no_throw_on_lookup_and_erase(std::int64_t size) {
 TEST_CASE("exceptions: strong guarantee, hamt::map B=5", "[exceptions]") {
     for (std::int64_t size : {0, 1, 31, 32, 33, 100})
         strong_guarantee(map_ops<xmap<5>>(), size);
+    report_points("strong guarantee, hamt::map B=5");
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map B=2", "[exceptions]") {
     for (std::int64_t size : {0, 2, 5, 60})
         strong_guarantee(map_ops<xmap<2>>(), size);
+    report_points("strong guarantee, hamt::map B=2");
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map B=6", "[exceptions]") {
     for (std::int64_t size : {1, 63, 64, 65})
         strong_guarantee(map_ops<xmap<6>>(), size);
+    report_points("strong guarantee, hamt::map B=6");
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map with full collisions", "[exceptions]") {
     for (std::int64_t size : {1, 2, 20}) {
         strong_guarantee(map_ops<xmap<3, ht::constant_hash>>(), size);
     }
+    report_points("strong guarantee, hamt::map with full collisions");
 }
 TEST_CASE("exceptions: strong guarantee, hamt::map with few hash bits", "[exceptions]") {
     for (std::int64_t size : {6, 50})
         strong_guarantee(map_ops<xmap<5, ht::low_bits_hash>>(), size);
+    report_points("strong guarantee, hamt::map with few hash bits");
 }
 TEST_CASE("exceptions: strong guarantee, hamt::set", "[exceptions]") {
     for (std::int64_t size : {0, 1, 33, 100})
         strong_guarantee(set_ops<xset<5>>(), size);
     for (std::int64_t size : {2, 20})
         strong_guarantee(set_ops<xset<2, ht::low_bits_hash>>(), size);
+    report_points("strong guarantee, hamt::set");
 }
 TEST_CASE("exceptions: strong guarantee, std::unordered_map (checks the test)", "[exceptions]") {
     for (std::int64_t size : {0, 1, 33})
         strong_guarantee(map_ops<xstd>(), size);
     strong_guarantee(set_ops<xstd_set>(), 10);
+    report_points("strong guarantee, std::unordered_map (checks the test)");
 }
 
 TEST_CASE("exceptions: basic guarantee of copy, copy assignment, range insert, merge",
@@ -485,9 +511,11 @@ TEST_CASE("exceptions: basic guarantee of copy, copy assignment, range insert, m
     basic_guarantee<xmap<2>>(25);
     basic_guarantee<xmap<3, ht::constant_hash>>(12);
     basic_guarantee<xset<5>>(40);
+    report_points("basic guarantee of copy, copy assignment, range insert, merge");
 }
 TEST_CASE("exceptions: basic guarantee, std::unordered_map (checks the test)", "[exceptions]") {
     basic_guarantee<xstd>(30);
+    report_points("basic guarantee, std::unordered_map (checks the test)");
 }
 
 TEST_CASE("exceptions: lookups and erase construct and allocate nothing", "[exceptions]") {

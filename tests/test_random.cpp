@@ -11,6 +11,7 @@
 // each run's largest size.
 #include "support.hpp"
 
+#include <cstdio>
 #include <random>
 
 namespace {
@@ -22,6 +23,10 @@ double op_scale() {
         if (f > 0) scale *= f;
     }
     return scale;
+}
+
+long scaled_ops(long ops) {
+    return std::max(1000L, static_cast<long>(static_cast<double>(ops) * op_scale()));
 }
 
 enum op_kind : int {
@@ -93,8 +98,7 @@ public:
           s2_(std::move(s2)) {}
 
     void run() {
-        const long ops =
-            std::max(1000L, static_cast<long>(static_cast<double>(cfg_.ops) * op_scale()));
+        const long ops = scaled_ops(cfg_.ops);
         for (op_ = 0; op_ < ops; ++op_) {
             if (op_ >= phase_end_) {
                 growing_ = !growing_ || h_.size() < 8;
@@ -523,9 +527,17 @@ private:
     long phase_end_ = 0;
 };
 
+// Every run prints its seed, so a log shows what ran even when nothing failed.
+void announce(const run_config& cfg) {
+    std::printf("differential run: seed 0x%llX, %ld ops, key range %lld\n",
+                static_cast<unsigned long long>(cfg.seed), scaled_ops(cfg.ops),
+                static_cast<long long>(cfg.key_range));
+}
+
 template <class H, class S>
 void run_all(std::initializer_list<run_config> runs) {
     for (const auto& cfg : runs) {
+        announce(cfg);
         INFO("seed " << cfg.seed << ", key range " << cfg.key_range);
         differential<H, S>(cfg, H(), H(), S(), S()).run();
     }
@@ -535,6 +547,7 @@ template <class H, class S>
 void run_all_with(std::initializer_list<run_config> runs, const typename H::hasher& hash) {
     static_assert(std::is_same_v<typename H::hasher, typename S::hasher>);
     for (const auto& cfg : runs) {
+        announce(cfg);
         INFO("seed " << cfg.seed << ", key range " << cfg.key_range);
         differential<H, S>(cfg, H(0, hash), H(0, hash), S(0, hash), S(0, hash)).run();
     }

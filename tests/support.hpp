@@ -13,7 +13,7 @@
 //  - hashers with chosen collision patterns (constant, few low bits, shifted, seeded, identity).
 #pragma once
 
-#include "catch.hpp"
+#include "catch_version.hpp"
 
 #include <hamt/debug.hpp>
 #include <hamt/hamt.hpp>

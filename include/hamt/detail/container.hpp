@@ -292,9 +292,9 @@ public:
 
     void clear() noexcept { t_.destroy_all(); }
 
-    void swap(container_base& other) noexcept(
-        alloc_traits::is_always_equal::value&& std::is_nothrow_swappable_v<Hash>&&
-            std::is_nothrow_swappable_v<KeyEqual>) {
+    static constexpr bool nothrow_swap =
+        alloc_traits::is_always_equal::value && trie_t::nothrow_swappable_functions;
+    void swap(container_base& other) noexcept(nothrow_swap) {
         t_.swap_contents(other.t_);
         t_.swap_functions(other.t_);
         if constexpr (alloc_traits::propagate_on_container_swap::value)

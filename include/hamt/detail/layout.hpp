@@ -112,12 +112,22 @@ struct layout {
     static Value* entries(const slot& s) noexcept {
         return reinterpret_cast<Value*>(base(s) + child_count(s) * child_size);
     }
+    // A node's entries follow its child slots; for callers that have the child count.
+    static Value* entries_after(std::byte* base, std::size_t children) noexcept {
+        return reinterpret_cast<Value*>(base + children * child_size);
+    }
     static Value* entry(const slot& s, std::size_t i) noexcept { return entries(s) + i; }
 
     // Size of the node's block in granules: the capacity for its contents plus the slack that
     // erasing left.
     static std::size_t block_granules(const slot& s) noexcept {
         return node_granules(child_count(s), entry_count(s)) + slack(s);
+    }
+    // The same when the caller has the counts (each popcount costs a CPU test in default x86-64
+    // builds).
+    static std::size_t block_granules(const slot& s, std::size_t children,
+                                      std::size_t entries) noexcept {
+        return node_granules(children, entries) + slack(s);
     }
 
     // Child slots are trivially copyable; they move with memmove.

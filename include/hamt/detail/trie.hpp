@@ -547,7 +547,7 @@ protected:
 
         if constexpr (!ops::copy_to_rebuild) {
             if (need <= block) {
-                value_type* es = layout_t::entries(s);
+                value_type* es = layout_t::entries_after(base, nc);
                 ops::relocate_backward(va, es + k + 1, es + k, ne - k);
                 HAMT_TRY {
                     make(es + k);
@@ -564,7 +564,7 @@ protected:
         const std::size_t granules = grown_block(need);
         pending_block nb;
         nb.acquire(arena_, granules);
-        value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
+        value_type* nes = layout_t::entries_after(nb.base, nc);
         make(nes + k);
         if constexpr (ops::bitwise) {
             // Child slots and the entries before k are one run of bytes in both blocks.
@@ -575,7 +575,7 @@ protected:
                             (ne - k) * sizeof(value_type));
         } else {
             if (ne) {
-                value_type* es = layout_t::entries(s);
+                value_type* es = layout_t::entries_after(base, nc);
                 HAMT_TRY {
                     transfer_entries(va, nes, es, ne, npos, k);
                 }
@@ -648,7 +648,7 @@ protected:
             chain.push(layout_t::node_granules(1, 0));
         const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
         const std::size_t need = layout_t::node_granules(nc + 1, ne - 1);
-        const std::size_t block = layout_t::block_granules(s);
+        const std::size_t block = layout_t::block_granules(s, nc, ne);
         const bool in_place = !ops::copy_to_rebuild && need <= block;
         pending_block nb;
         if (!in_place) nb.acquire(arena_, grown_block(need));
@@ -689,7 +689,7 @@ protected:
 
         const std::size_t ci = br::index(s.nodemap, bit);
         std::byte* base = layout_t::base(s);
-        value_type* es = layout_t::entries(s);
+        value_type* es = layout_t::entries_after(base, nc);
         if (in_place) {
             if constexpr (!ops::copy_to_rebuild) {
                 // Entries move right past the new child slot; the hole at i closes.
@@ -776,14 +776,14 @@ protected:
         value_alloc va = make_value_alloc();
         std::byte* base = layout_t::base(s);
         // (Counts computed once: each popcount costs a CPU test in default x86-64 builds.)
-        value_type* es = reinterpret_cast<value_type*>(base + nc * C);
+        value_type* es = layout_t::entries_after(base, nc);
         std::size_t run_end = 0; // index after the last entry of the iterator's run
         if constexpr (Track) run_end = static_cast<std::size_t>(next->last_ - es);
 
         if (ne == 1 && nc == 0) { // the root's last entry
             HAMT_ASSERT(depth == 0);
             ops::destroy(va, es);
-            arena_.deallocate(base, layout_t::node_granules(0, 1) + layout_t::slack(s));
+            arena_.deallocate(base, layout_t::block_granules(s, 0, 1));
             s = slot{0, 0, 0};
             --size_;
             if constexpr (Track) next->cur_ = nullptr;
@@ -796,7 +796,7 @@ protected:
             if (is_collision) {
                 s.datamap = static_cast<bitmap_t>(ne - 1); // capacity stays; no slack tag
             } else {
-                const std::size_t block = layout_t::node_granules(nc, ne) + layout_t::slack(s);
+                const std::size_t block = layout_t::block_granules(s, nc, ne);
                 s.datamap &=
                     static_cast<bitmap_t>(~(h ? br::bit(*h, depth) : select_bit(s.datamap, j)));
                 set_block(s, base, block, layout_t::node_granules(nc, ne - 1));
@@ -807,7 +807,7 @@ protected:
                                                       : layout_t::node_granules(nc, ne - 1);
             pending_block nb;
             nb.acquire(arena_, granules);
-            value_type* nes = reinterpret_cast<value_type*>(nb.base + nc * C);
+            value_type* nes = layout_t::entries_after(nb.base, nc);
             transfer_entries(va, nes, es, ne, j, npos);
             ops::destroy(va, es + j);
             ops::finish_transfer(va, es, j);

@@ -15,19 +15,10 @@ template <class K, class V, unsigned Bits, bool Propagate>
 using fmap = hamt::map<K, V, fuzz_hash<K>, std::equal_to<K>,
                        fuzz_alloc<std::pair<const K, V>, Propagate>, Bits>;
 
-template <class C>
-void run(hfuzz::reader& in, const char* name) {
-    hfuzz::run<C>(in, name);
-}
-
-using runner = void (*)(hfuzz::reader&, const char*);
-struct variant {
-    runner fn;
-    const char* name;
-};
+using hfuzz::run;
 
 // Appending keeps the meaning of committed inputs; reordering or removing changes it.
-const variant variants[] = {
+const hfuzz::variant variants[] = {
     {run<hamt::map<i64, i64>>, "map<int64, int64> (hamt::hash, std::allocator, B=5)"},
     {run<fmap<i64, i64, 5, false>>, "map<int64, int64> B=5"},
     {run<fmap<i64, i64, 5, true>>, "map<int64, int64> B=5, propagating allocator"},
@@ -46,8 +37,6 @@ const variant variants[] = {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    hfuzz::reader in(data, size);
-    const variant& v = variants[in.byte() % (sizeof(variants) / sizeof(variants[0]))];
-    v.fn(in, v.name);
+    hfuzz::run_variant(variants, data, size);
     return 0;
 }

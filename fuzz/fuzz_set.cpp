@@ -14,19 +14,10 @@ using hfuzz::tracked;
 template <class K, unsigned Bits, bool Propagate>
 using fset = hamt::set<K, fuzz_hash<K>, std::equal_to<K>, fuzz_alloc<K, Propagate>, Bits>;
 
-template <class C>
-void run(hfuzz::reader& in, const char* name) {
-    hfuzz::run<C>(in, name);
-}
-
-using runner = void (*)(hfuzz::reader&, const char*);
-struct variant {
-    runner fn;
-    const char* name;
-};
+using hfuzz::run;
 
 // Appending keeps the meaning of committed inputs; reordering or removing changes it.
-const variant variants[] = {
+const hfuzz::variant variants[] = {
     {run<hamt::set<i64>>, "set<int64> (hamt::hash, std::allocator, B=5)"},
     {run<fset<i64, 5, false>>, "set<int64> B=5"},
     {run<fset<i64, 5, true>>, "set<int64> B=5, propagating allocator"},
@@ -43,8 +34,6 @@ const variant variants[] = {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    hfuzz::reader in(data, size);
-    const variant& v = variants[in.byte() % (sizeof(variants) / sizeof(variants[0]))];
-    v.fn(in, v.name);
+    hfuzz::run_variant(variants, data, size);
     return 0;
 }

@@ -73,8 +73,6 @@ public:
         const unsigned lo = byte();
         return static_cast<std::uint16_t>(lo | (unsigned(byte()) << 8));
     }
-    // A number in [0, n), n > 0 (0 when n == 0).
-    std::size_t below(std::size_t n) { return n == 0 ? 0 : (n <= 256 ? byte() % n : u16() % n); }
 
 private:
     const std::uint8_t* p_;
@@ -347,7 +345,7 @@ public:
         static const bool trace = std::getenv("HFUZZ_TRACE") != nullptr;
         while (!in_.empty()) {
             context::op_index = index;
-            step(index);
+            step();
             if (trace) {
                 std::fprintf(stderr, "op #%ld %-40s sizes", index, context::op);
                 for (std::size_t i = 0; i < vars; ++i)
@@ -395,6 +393,8 @@ private:
             return k;
     }
 
+    // Also reads the models' elements: they have the containers' value_type.
+    static_assert(std::is_same_v<typename model_t::value_type, value_type>);
     static const K& key_of(const value_type& v) {
         if constexpr (is_map)
             return v.first;
@@ -449,7 +449,7 @@ private:
         }
         HFUZZ_CHECK(n == m.size());
         for (const auto& e : m) {
-            const K& k = key_of_model(e);
+            const K& k = key_of(e);
             model_sum += hamt::mix64(model_hash<K>{}(k));
             expect_at(i, c.find(k), k);
             HFUZZ_CHECK(c.contains(k));
@@ -458,14 +458,7 @@ private:
     }
     void check(std::size_t i) const {
         check_size(i);
-        if (m_[i].size() <= big || index_ % 8 == 0) check_full(i);
-    }
-
-    static const K& key_of_model(const typename model_t::value_type& e) {
-        if constexpr (is_map)
-            return e.first;
-        else
-            return e;
+        if (m_[i].size() <= big || context::op_index % 8 == 0) check_full(i);
     }
 
     // `it` is an iterator of c_[i] that a lookup or insert returned: walking from it visits
@@ -558,8 +551,7 @@ private:
     };
     static constexpr unsigned op_count = is_map ? op_count_ : op_try_emplace;
 
-    void step(long index) {
-        index_ = index;
+    void step() {
         const unsigned op = in_.byte() % op_count;
         switch (op) {
         case op_insert:
@@ -771,7 +763,7 @@ private:
         }
         HFUZZ_CHECK(visited.size() == n);
         for (const auto& e : m_[i])
-            HFUZZ_CHECK(visited.count(key_of_model(e)) == 1);
+            HFUZZ_CHECK(visited.count(key_of(e)) == 1);
         check(i);
     }
 
@@ -928,7 +920,7 @@ private:
             c_[d]->merge(*c_[s]);
         if (d != s) {
             for (auto it = m_[s].begin(); it != m_[s].end();) {
-                if (m_[d].count(key_of_model(*it))) {
+                if (m_[d].count(key_of(*it))) {
                     ++it;
                 } else {
                     m_[d].insert(*it);
@@ -1048,7 +1040,7 @@ private:
         auto pred = [&](const K& k) { return raw(k) % mod == rem; };
         std::size_t expect = 0;
         for (auto it = m_[i].begin(); it != m_[i].end();) {
-            if (pred(key_of_model(*it))) {
+            if (pred(key_of(*it))) {
                 it = m_[i].erase(it);
                 ++expect;
             } else {
@@ -1092,43 +1084,37 @@ private:
     // ---- map-only operations ----------------------------------------------------------------
 
     void do_try_emplace() {
-        context::op = "try_emplace";
-        const std::size_t i = var();
-        const unsigned how = in_.byte() % 3;
-        K k = key();
-        if (!can_grow(i) && !m_[i].count(k)) return;
-        C& c = *c_[i];
-        auto v = value();
-        const bool expect = m_[i].emplace(k, v).second;
-        if (how == 0) {
-            check_insert(i, c.try_emplace(k, v), k, expect);
-        } else if (how == 1) {
-            K moved = k;
-            check_insert(i, c.try_emplace(std::move(moved), v), k, expect);
-        } else {
-            auto it = c.try_emplace(c.cbegin(), k, v);
-            expect_at(i, it, k);
-            check_suffix(i, it);
-        }
-        check(i);
+        do_keyed_insert<false>();
     }
-
     void do_insert_or_assign() {
-        context::op = "insert_or_assign";
+        do_keyed_insert<true>();
+    }
+    // try_emplace (Assign false) or insert_or_assign (true): by const key, by moved key, or with
+    // a hint (cbegin for one, cend for the other).
+    template <bool Assign>
+    void do_keyed_insert() {
+        context::op = Assign ? "insert_or_assign" : "try_emplace";
         const std::size_t i = var();
         const unsigned how = in_.byte() % 3;
         K k = key();
         if (!can_grow(i) && !m_[i].count(k)) return;
         C& c = *c_[i];
         auto v = value();
-        const bool expect = m_[i].insert_or_assign(k, v).second;
+        const auto insert = [&](auto&&... args) {
+            if constexpr (Assign)
+                return c.insert_or_assign(std::forward<decltype(args)>(args)...);
+            else
+                return c.try_emplace(std::forward<decltype(args)>(args)...);
+        };
+        const bool expect =
+            Assign ? m_[i].insert_or_assign(k, v).second : m_[i].emplace(k, v).second;
         if (how == 0) {
-            check_insert(i, c.insert_or_assign(k, v), k, expect);
+            check_insert(i, insert(k, v), k, expect);
         } else if (how == 1) {
             K moved = k;
-            check_insert(i, c.insert_or_assign(std::move(moved), v), k, expect);
+            check_insert(i, insert(std::move(moved), v), k, expect);
         } else {
-            auto it = c.insert_or_assign(c.cend(), k, v);
+            auto it = insert(Assign ? c.cend() : c.cbegin(), k, v);
             expect_at(i, it, k);
             check_suffix(i, it);
         }
@@ -1184,7 +1170,6 @@ private:
     std::unique_ptr<C> c_[vars];
     model_t m_[vars];
     std::uint64_t counter_ = 0;
-    long index_ = 0;
     mutable std::vector<const value_type*> order_; // check_suffix's scratch
 };
 
@@ -1202,6 +1187,18 @@ void run(reader& in, const char* name) {
     context::op = "teardown";
     HFUZZ_CHECK(ledger::live().empty());
     HFUZZ_CHECK(tracked::live == 0);
+}
+
+// A target's table of container types; the input's first byte picks one.
+struct variant {
+    void (*fn)(reader&, const char*);
+    const char* name;
+};
+template <std::size_t N>
+void run_variant(const variant (&variants)[N], const std::uint8_t* data, std::size_t size) {
+    reader in(data, size);
+    const variant& v = variants[in.byte() % N];
+    v.fn(in, v.name);
 }
 
 } // namespace hfuzz

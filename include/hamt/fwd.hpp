@@ -28,4 +28,26 @@ template <class Key, class Hash = hamt::hash<Key>, class KeyEqual = std::equal_t
           class Allocator = std::allocator<Key>, unsigned BitsPerLevel = default_bits_per_level>
 class set;
 
+// Thread-safety policies of the persistent containers (their reference counts).
+// thread_safe: atomic counts; versions may be read, copied, updated and dropped from any number
+// of threads at once, as std::shared_ptr<const T> may.
+struct thread_safe {
+    static constexpr bool atomic_counts = true;
+};
+// single_thread: plain counts, cheaper; every version of one family (all versions derived from
+// one another, and their transients) must stay on one thread at a time.
+struct single_thread {
+    static constexpr bool atomic_counts = false;
+};
+
+template <class Key, class T, class Hash = hamt::hash<Key>, class KeyEqual = std::equal_to<Key>,
+          class Allocator = std::allocator<std::pair<const Key, T>>,
+          class ThreadPolicy = thread_safe, unsigned BitsPerLevel = default_bits_per_level>
+class persistent_map;
+
+template <class Key, class Hash = hamt::hash<Key>, class KeyEqual = std::equal_to<Key>,
+          class Allocator = std::allocator<Key>, class ThreadPolicy = thread_safe,
+          unsigned BitsPerLevel = default_bits_per_level>
+class persistent_set;
+
 } // namespace hamt

@@ -1,6 +1,8 @@
-// Everything: hamt::map, hamt::set, hamt::hash.
+// Everything: hamt::map, hamt::set, their persistent variants, hamt::hash.
 #pragma once
 
 #include "hash.hpp"
 #include "map.hpp"
+#include "persistent_map.hpp"
+#include "persistent_set.hpp"
 #include "set.hpp"

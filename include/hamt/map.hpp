@@ -22,12 +22,16 @@
 #include "hash.hpp"
 
 namespace hamt {
+namespace detail {
 
-template <class Key, class T, class Hash, class KeyEqual, class Allocator, unsigned BitsPerLevel>
-class map : public detail::container_base<detail::map_policy<Key, T>, Hash, KeyEqual, Allocator,
-                                          BitsPerLevel> {
+// The std::unordered_map members over the shared container interface, for every ownership
+// policy: hamt::map (exclusive) and the persistent map's transient (shared).
+template <class Key, class T, class Hash, class KeyEqual, class Allocator, unsigned BitsPerLevel,
+          class Ownership>
+class basic_map : public container_base<map_policy<Key, T>, Hash, KeyEqual, Allocator, BitsPerLevel,
+                                        Ownership> {
     using base =
-        detail::container_base<detail::map_policy<Key, T>, Hash, KeyEqual, Allocator, BitsPerLevel>;
+        container_base<map_policy<Key, T>, Hash, KeyEqual, Allocator, BitsPerLevel, Ownership>;
 
 public:
     using mapped_type = T;
@@ -38,11 +42,7 @@ public:
     using typename base::value_type;
 
     using base::base;
-    map() = default;
-    map& operator=(std::initializer_list<value_type> init) {
-        base::operator=(init);
-        return *this;
-    }
+    basic_map() = default;
 
     using base::insert;
     // Any argument a value_type can be constructed from (std::pair<Key, T>, ...).
@@ -57,7 +57,9 @@ public:
 
     // ---- element access -------------------------------------------------------------------------
 
-    T& at(const Key& key) { return checked(this->t_.find_ptr(key, this->t_.hash_of(key)))->second; }
+    T& at(const Key& key) {
+        return checked(this->t_.find_for_update(key, this->t_.hash_of(key)))->second;
+    }
     const T& at(const Key& key) const {
         return checked(this->t_.find_ptr(key, this->t_.hash_of(key)))->second;
     }
@@ -107,22 +109,19 @@ public:
         return insert_or_assign(std::move(key), std::forward<M>(obj)).first;
     }
 
-    void swap(map& other) noexcept(noexcept(std::declval<base&>().swap(std::declval<base&>()))) {
-        base::swap(other);
-    }
-
-private:
+protected:
     static value_type* checked(value_type* p) {
         if (!p) HAMT_THROW(std::out_of_range("hamt::map::at: key not found"));
         return p;
     }
 
     // Inserts (key, T(args...)) unless key is present; with out, also sets *out to its position.
-    template <class It, class K, class... Args>
+    // OwnIfPresent: the caller writes to the element (see trie::emplace_unique).
+    template <bool OwnIfPresent = false, class It, class K, class... Args>
     HAMT_ALWAYS_INLINE std::pair<value_type*, bool> try_emplace_at(It* out, K&& key,
                                                                    Args&&... args) {
         typename base::value_alloc va(this->get_allocator());
-        return this->t_.emplace_unique(
+        return this->t_.template emplace_unique<OwnIfPresent>(
             this->t_.hash_of(key), key,
             [&](value_type* p) {
                 base::value_traits::construct(va, p, std::piecewise_construct,
@@ -133,17 +132,40 @@ private:
     }
     template <class K, class... Args>
     std::pair<value_type*, bool> try_emplace_ptr(K&& key, Args&&... args) {
-        return try_emplace_at(static_cast<void*>(nullptr), std::forward<K>(key),
-                              std::forward<Args>(args)...);
+        return try_emplace_at<true>(static_cast<void*>(nullptr), std::forward<K>(key),
+                                    std::forward<Args>(args)...);
     }
 
     template <class K, class M>
     std::pair<iterator, bool> assign_or_insert(K&& key, M&& obj) {
         std::pair<iterator, bool> result;
-        auto r = try_emplace_at(&result.first, std::forward<K>(key), std::forward<M>(obj));
+        auto r = try_emplace_at<true>(&result.first, std::forward<K>(key), std::forward<M>(obj));
         if (!r.second) r.first->second = std::forward<M>(obj);
         result.second = r.second;
         return result;
+    }
+};
+
+} // namespace detail
+
+template <class Key, class T, class Hash, class KeyEqual, class Allocator, unsigned BitsPerLevel>
+class map : public detail::basic_map<Key, T, Hash, KeyEqual, Allocator, BitsPerLevel,
+                                     detail::exclusive_ownership> {
+    using base = detail::basic_map<Key, T, Hash, KeyEqual, Allocator, BitsPerLevel,
+                                   detail::exclusive_ownership>;
+
+public:
+    using typename base::value_type;
+
+    using base::base;
+    map() = default;
+    map& operator=(std::initializer_list<value_type> init) {
+        base::operator=(init);
+        return *this;
+    }
+
+    void swap(map& other) noexcept(noexcept(std::declval<base&>().swap(std::declval<base&>()))) {
+        base::swap(other);
     }
 };
 

@@ -66,6 +66,11 @@ struct trie_access<void> {
             stats.node_bytes += block * layout_t::granule;
             if (check)
                 require((s.tagged & layout_t::tag_mask) <= layout_t::max_slack, "slack", depth);
+            if constexpr (Trie::shared) {
+                if (check)
+                    require(Trie::arena_t::use_count(layout_t::base(s)) >= 1,
+                            "shared node with a zero reference count", depth);
+            }
             if (depth == cd) {
                 ++stats.collision_nodes;
                 const std::size_t n = s.datamap;

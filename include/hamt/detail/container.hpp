@@ -15,15 +15,16 @@
 
 namespace hamt::detail {
 
-template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
+template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits,
+          class Ownership = exclusive_ownership>
 class container_base {
-    template <class, class, class, class, unsigned>
+    template <class, class, class, class, unsigned, class>
     friend class container_base;
     template <class>
     friend struct trie_access;
 
 protected:
-    using trie_t = trie<Policy, Hash, KeyEqual, Allocator, Bits>;
+    using trie_t = trie<Policy, Hash, KeyEqual, Allocator, Bits, Ownership>;
     using alloc_traits = std::allocator_traits<Allocator>;
     using value_alloc = typename alloc_traits::template rebind_alloc<typename Policy::value_type>;
     using value_traits = std::allocator_traits<value_alloc>;
@@ -302,7 +303,8 @@ public:
     }
 
     // Moves each element of `source` whose key is not in *this; the others stay in source.
-    template <class H2, class E2>
+    // (Not for shared ownership: it moves elements out of source's nodes, which may be shared.)
+    template <class H2, class E2, bool S = Ownership::shared, class = std::enable_if_t<!S>>
     void merge(container_base<Policy, H2, E2, Allocator, Bits>& source) {
         if (static_cast<const void*>(&source) == static_cast<const void*>(this)) return;
         value_alloc va(get_allocator());
@@ -318,24 +320,17 @@ public:
             }
         }
     }
-    template <class H2, class E2>
+    template <class H2, class E2, bool S = Ownership::shared, class = std::enable_if_t<!S>>
     void merge(container_base<Policy, H2, E2, Allocator, Bits>&& source) {
         merge(source);
     }
 
     // ---- comparison -----------------------------------------------------------------------------
 
+    // Node by node, hashing nothing (see trie::equal_contents). Like std::unordered_map's ==,
+    // it requires both containers to hash and compare keys alike.
     friend bool operator==(const container_base& a, const container_base& b) {
-        if (a.size() != b.size()) return false;
-        for (const value_type& v : a) {
-            const key_type& key = Policy::key_of(v);
-            const value_type* w = b.t_.find_ptr(key, b.t_.hash_of(key));
-            if (!w) return false;
-            if constexpr (Policy::is_map) {
-                if (!(v.second == w->second)) return false;
-            }
-        }
-        return true;
+        return a.t_.equal_contents(b.t_);
     }
     friend bool operator!=(const container_base& a, const container_base& b) { return !(a == b); }
 
@@ -400,13 +395,18 @@ protected:
               key_type> {};
 
     // Moves every element of other into this (different, unequal allocators); other is cleared.
+    // Shared nodes may belong to other versions: their elements are copied, not moved.
     void move_elements_from(container_base& other) {
         value_alloc va(get_allocator());
         for (auto it = other.t_.begin(); it != other.t_.end(); ++it) {
             value_type& v = const_cast<value_type&>(*it);
             const key_type& key = Policy::key_of(v);
-            t_.emplace_unique(t_.hash_of(key), key,
-                              [&](value_type* p) { Policy::move_construct(va, p, v); });
+            t_.emplace_unique(t_.hash_of(key), key, [&](value_type* p) {
+                if constexpr (Ownership::shared)
+                    value_traits::construct(va, p, std::as_const(v));
+                else
+                    Policy::move_construct(va, p, v);
+            });
         }
         other.clear();
     }

@@ -18,7 +18,7 @@ namespace hamt::detail {
 
 template <class Trie>
 struct trie_access;
-template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
+template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
 class trie;
 
 HAMT_ALWAYS_INLINE void prefetch(const void* p) noexcept {
@@ -38,7 +38,7 @@ protected:
     using slot = typename layout_t::slot;
     static constexpr unsigned levels = layout_t::collision_depth + 1;
 
-    template <class, class, class, class, unsigned>
+    template <class, class, class, class, unsigned, class>
     friend class trie;
 
     // A node on the path and the index of its next child slot to visit. Recording a level costs
@@ -125,7 +125,7 @@ class trie_iterator : private iterator_state<Layout, Value> {
 
     template <class, class, bool>
     friend class trie_iterator;
-    template <class, class, class, class, unsigned>
+    template <class, class, class, class, unsigned, class>
     friend class trie;
 
 public:

@@ -11,10 +11,11 @@
 //  - collision nodes sit at collision_depth, hold >= 2 entries with one full hash, distinct keys;
 //  - size_ is the number of entries.
 //
-// Ownership: this engine owns its nodes exclusively and mutates them in place; memory comes from
-// the per-container node_arena. A persistent variant would add reference counts to nodes and
-// copy a node before mutating it when shared; the node layout leaves the block's first bytes to
-// such a policy (none are used here).
+// Ownership (ownership.hpp): with exclusive ownership the trie changes its nodes in place and
+// takes memory from the per-container node_arena. With shared ownership nodes are reference
+// counted and may be reachable from other versions; every update first makes the nodes on its
+// path its own (own_path: unique nodes stay, shared ones are copied), after which the same
+// in-place primitives apply. Lookup, iteration, comparison and the checker do not differ.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +31,7 @@
 #include "elements.hpp"
 #include "iterator.hpp"
 #include "layout.hpp"
+#include "ownership.hpp"
 
 namespace hamt::detail {
 
@@ -47,7 +49,7 @@ struct is_transparent_pair<H, E,
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits>
+template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
 class trie : private ebo_storage<Hash, struct hash_tag>,
              private ebo_storage<KeyEqual, struct key_equal_tag> {
     using hash_base = ebo_storage<Hash, struct hash_tag>;
@@ -71,7 +73,10 @@ public:
 
     using layout_t = layout<value_type, Bits>;
     using slot = typename layout_t::slot;
-    using iterator = trie_iterator<layout_t, value_type, !Policy::is_map>;
+    // Shared nodes may belong to other versions too: elements are reached for writing only
+    // through operations that own the path first, never through an iterator.
+    static constexpr bool shared = Ownership::shared;
+    using iterator = trie_iterator<layout_t, value_type, !Policy::is_map || shared>;
     using const_iterator = trie_iterator<layout_t, value_type, true>;
 
     static_assert(std::is_same_v<typename std::allocator_traits<Allocator>::value_type, value_type>,
@@ -83,8 +88,8 @@ protected:
     using value_alloc =
         typename std::allocator_traits<Allocator>::template rebind_alloc<value_type>;
     using ops = element_ops<Policy, value_alloc>;
-    using arena_t = node_arena<Allocator, layout_t::granule, layout_t::max_regular_granules,
-                               layout_t::granules(0, 2)>;
+    using arena_t = typename Ownership::template memory<
+        Allocator, layout_t::granule, layout_t::max_regular_granules, layout_t::granules(0, 2)>;
     using alloc_traits = std::allocator_traits<Allocator>;
 
     static constexpr unsigned cd = layout_t::collision_depth;
@@ -224,12 +229,15 @@ public:
     // Inserts the element made by make(value_type* raw) unless `key` (hash h) is present.
     // Returns the element with that key and whether it was inserted. Strong guarantee. With
     // `out`, also sets *out to an iterator to that element (the path is recorded on the way down,
-    // cheaper than a second descent).
-    template <class K, class Make, class It = void>
+    // cheaper than a second descent). With shared ownership the path is made this trie's own
+    // only when the trie changes, or with OwnIfPresent (the caller will write to the element).
+    template <bool OwnIfPresent = false, class K, class Make, class It = void>
     HAMT_ALWAYS_INLINE std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key,
                                                                    Make&& make, It* out = nullptr) {
         constexpr bool track = !std::is_void_v<It>;
         slot* s = &root_;
+        [[maybe_unused]] slot* path[shared ? cd + 1 : 1];
+        if constexpr (shared) path[0] = s;
         unsigned depth = 0;
         value_type* p;
         hash_t rest = h;
@@ -237,22 +245,50 @@ public:
             const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
                 const unsigned i = br::index(s->nodemap, bit);
-                if constexpr (track) out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
+                if constexpr (track && !shared)
+                    out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
                 s = layout_t::child(*s, i);
+                if constexpr (shared) path[depth + 1] = s;
                 continue;
             }
             if (s->datamap & bit) {
                 const unsigned i = br::index(s->datamap, bit);
                 p = layout_t::entry(*s, i);
                 if (equal_keys(key, Policy::key_of(*p))) {
-                    if constexpr (track) at_entry(*out, *s, depth, p);
+                    if constexpr (shared) {
+                        if constexpr (OwnIfPresent) p = layout_t::entry(*own_path(path, depth), i);
+                        if constexpr (track) locate(*out, &root_, 0, p, h);
+                    } else if constexpr (track) {
+                        at_entry(*out, *s, depth, p);
+                    }
                     return {p, false};
                 }
+                if constexpr (shared) {
+                    const std::size_t nc = layout_t::child_count(*s);
+                    s = own_path(path, depth,
+                                 layout_t::node_granules(nc + 1, layout_t::entry_count(*s) - 1));
+                }
                 p = split(*s, depth, bit, i, h, make);
-                if constexpr (track) locate(*out, s, depth, p, h);
+                if constexpr (track) {
+                    if constexpr (shared)
+                        locate(*out, &root_, 0, p, h);
+                    else
+                        locate(*out, s, depth, p, h);
+                }
             } else {
+                if constexpr (shared) {
+                    if (s->tagged)
+                        s = own_path(path, depth,
+                                     layout_t::node_granules(layout_t::child_count(*s),
+                                                             layout_t::entry_count(*s) + 1));
+                }
                 p = insert_entry(*s, bit, make);
-                if constexpr (track) at_entry(*out, *s, depth, p);
+                if constexpr (track) {
+                    if constexpr (shared)
+                        locate(*out, &root_, 0, p, h);
+                    else
+                        at_entry(*out, *s, depth, p);
+                }
             }
             ++size_;
             return {p, true};
@@ -260,12 +296,47 @@ public:
         bool inserted = false;
         p = find_in_collision(*s, key);
         if (!p) {
+            if constexpr (shared)
+                s = own_path(path, cd, layout_t::collision_granules(s->datamap + 1u));
             p = append_collision(*s, make);
             ++size_;
             inserted = true;
+        } else if constexpr (shared && OwnIfPresent) {
+            const std::size_t i = static_cast<std::size_t>(p - collision_entries(*s));
+            p = collision_entries(*own_path(path, cd)) + i;
         }
-        if constexpr (track) locate(*out, s, cd, p, h);
+        if constexpr (track) locate(*out, shared ? &root_ : s, shared ? 0 : cd, p, h);
         return {p, inserted};
+    }
+
+    // The element with `key` (hash h), or nullptr, for writing: with shared ownership the path
+    // to it is made this trie's own first.
+    template <class K>
+    value_type* find_for_update(const K& key, hash_t h) {
+        if constexpr (!shared) {
+            return find_ptr(key, h);
+        } else {
+            slot* path[cd + 1];
+            path[0] = &root_;
+            slot* s = &root_;
+            hash_t rest = h;
+            for (unsigned depth = 0; depth < cd; ++depth) {
+                const bitmap_t bit = br::next_bit(rest);
+                if (s->nodemap & bit) {
+                    s = layout_t::child(*s, br::index(s->nodemap, bit));
+                    path[depth + 1] = s;
+                    continue;
+                }
+                if (!(s->datamap & bit)) return nullptr;
+                const unsigned i = br::index(s->datamap, bit);
+                if (!equal_keys(key, Policy::key_of(*layout_t::entry(*s, i)))) return nullptr;
+                return layout_t::entry(*own_path(path, depth), i);
+            }
+            value_type* e = find_in_collision(*s, key);
+            if (!e) return nullptr;
+            const std::size_t i = static_cast<std::size_t>(e - collision_entries(*s));
+            return collision_entries(*own_path(path, cd)) + i;
+        }
     }
 
     // ---- erasure ----------------------------------------------------------------------------
@@ -287,6 +358,7 @@ public:
             if (s->datamap & bit) {
                 const unsigned i = br::index(s->datamap, bit);
                 if (!equal_keys(key, Policy::key_of(*layout_t::entry(*s, i)))) return 0;
+                if constexpr (shared) own_path(path, depth);
                 remove_entry<false>(path, depth, i, &h, nullptr);
                 return 1;
             }
@@ -294,8 +366,9 @@ public:
         }
         value_type* e = find_in_collision(*s, key);
         if (!e) return 0;
-        remove_entry<false>(path, cd, static_cast<std::size_t>(e - collision_entries(*s)), &h,
-                            nullptr);
+        const std::size_t i = static_cast<std::size_t>(e - collision_entries(*s));
+        if constexpr (shared) own_path(path, cd);
+        remove_entry<false>(path, cd, i, &h, nullptr);
         return 1;
     }
 
@@ -307,10 +380,23 @@ public:
         for (unsigned d = 0; d < pos.depth_; ++d)
             path[d + 1] = const_cast<slot*>(
                 reinterpret_cast<const slot*>(pos.stack_[d].base + (pos.stack_[d].next - 1) * C));
+        iterator next = mutable_iterator(pos);
+        if constexpr (shared) {
+            // The nodes on the path may be copied: the iterator follows them to the copies (a
+            // copy has the layout of its original).
+            const std::byte* old_base = pos.stack_[pos.depth_].base;
+            own_path(path, pos.depth_);
+            for (unsigned d = 0; d <= pos.depth_; ++d)
+                next.stack_[d].base = layout_t::base(*path[d]);
+            const std::ptrdiff_t moved = layout_t::base(*path[pos.depth_]) - old_base;
+            next.cur_ =
+                reinterpret_cast<value_type*>(reinterpret_cast<std::byte*>(next.cur_) + moved);
+            next.last_ =
+                reinterpret_cast<value_type*>(reinterpret_cast<std::byte*>(next.last_) + moved);
+        }
         const slot& s = *path[pos.depth_];
         value_type* entries = pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
-        iterator next = mutable_iterator(pos);
-        remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(pos.cur_ - entries), nullptr,
+        remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(next.cur_ - entries), nullptr,
                            &next);
         return next;
     }
@@ -325,6 +411,12 @@ public:
 
     // Destroys every element and returns all memory; the container is empty afterwards.
     void destroy_all() noexcept {
+        if constexpr (shared) {
+            if (root_.tagged != 0) release_subtree(root_, 0);
+            root_ = slot{0, 0, 0};
+            size_ = 0;
+            return;
+        }
         if (root_.tagged != 0) {
             const bool walk = !(std::is_trivially_destructible_v<value_type> && ops::bitwise) ||
                               arena_.direct_count() != 0;
@@ -336,9 +428,16 @@ public:
     }
 
     // Makes this (empty) trie a structural copy of `other`. On a throw this stays empty.
+    // With shared ownership the copy shares other's nodes: O(1).
     void copy_from(const trie& other) {
         HAMT_ASSERT(size_ == 0 && root_.tagged == 0);
         if (other.root_.tagged == 0) return;
+        if constexpr (shared) {
+            arena_t::retain(layout_t::base(other.root_));
+            root_ = other.root_;
+            size_ = other.size_;
+            return;
+        }
         arena_.reserve(other.node_bytes());
         HAMT_TRY {
             root_ = clone(other.root_, 0);
@@ -427,6 +526,145 @@ protected:
         it.depth_ = cd;
         it.cur_ = const_cast<value_type*>(p);
         it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
+    }
+
+    // ---- ownership (shared) -----------------------------------------------------------------
+
+    // Makes the nodes of path[0..depth] (path[0] is the root slot, path[d + 1] a child slot of
+    // the node of path[d]) this trie's own, top-down, and re-aims path[] at the copies. Returns
+    // path[depth]. `want`: the block, in granules, that the caller's change of the last node
+    // will need, so that a copy is made with that room and the change happens in place. A no-op
+    // with exclusive ownership.
+    slot* own_path(slot** path, unsigned depth, std::size_t want = 0) {
+        if constexpr (shared) {
+            for (unsigned d = 0; d < depth; ++d) {
+                const std::byte* old = layout_t::base(*path[d]);
+                own(*path[d], d, 0);
+                const std::byte* now = layout_t::base(*path[d]);
+                if (now != old)
+                    path[d + 1] =
+                        layout_t::slot_at(const_cast<std::byte*>(now) +
+                                          (reinterpret_cast<std::byte*>(path[d + 1]) - old));
+            }
+            own(*path[depth], depth, want);
+        } else {
+            (void)want;
+        }
+        return path[depth];
+    }
+
+    // Makes the node of slot s (at depth; s itself is in a node this trie owns, or the root
+    // slot) this trie's own: kept if unique, else copied (the copy takes a reference to each
+    // child) and the original released. Strong guarantee: on a throw nothing changed.
+    void own(slot& s, unsigned depth, std::size_t want) {
+        if (s.tagged == 0) return;
+        std::byte* base = layout_t::base(s);
+        if (HAMT_LIKELY(arena_t::unique(base))) return;
+        value_alloc va = make_value_alloc();
+        pending_block nb;
+        if (depth == cd) {
+            const std::size_t n = s.datamap;
+            std::size_t cap = want * G / sizeof(value_type);
+            if (cap < n) cap = n;
+            nb.acquire(arena_, layout_t::collision_granules(cap));
+            copy_entries(va, reinterpret_cast<value_type*>(nb.base), collision_entries(s), n);
+            const slot old = s;
+            s.tagged = layout_t::tag(nb.release(), 0);
+            s.nodemap = static_cast<bitmap_t>(cap);
+            release_subtree(old, depth);
+            return;
+        }
+        const std::size_t nc = layout_t::child_count(s), ne = layout_t::entry_count(s);
+        const std::size_t exact = layout_t::node_granules(nc, ne);
+        const std::size_t block =
+            want > exact && want - exact <= layout_t::max_slack ? want : exact;
+        nb.acquire(arena_, block);
+        copy_entries(va, layout_t::entries_after(nb.base, nc), layout_t::entries_after(base, nc),
+                     ne);
+        layout_t::move_slots(nb.base, base, nc);
+        for (std::size_t c = 0; c < nc; ++c)
+            arena_t::retain(layout_t::base(*layout_t::child(s, c)));
+        const slot old = s;
+        s.tagged = layout_t::tag(nb.release(), block - exact);
+        release_subtree(old, depth);
+    }
+
+    // Drops the reference of slot s (at depth) to its node; the last one destroys the node's
+    // elements, drops its children and frees it.
+    void release_subtree(const slot& s, unsigned depth) noexcept {
+        std::byte* base = layout_t::base(s);
+        if (!arena_t::release(base)) return;
+        value_alloc va = make_value_alloc();
+        if (depth == cd) {
+            ops::destroy(va, collision_entries(s), s.datamap);
+        } else {
+            const std::size_t nc = layout_t::child_count(s);
+            for (std::size_t c = 0; c < nc; ++c)
+                release_subtree(*layout_t::child(s, c), depth + 1);
+            ops::destroy(va, layout_t::entries_after(base, nc), layout_t::entry_count(s));
+        }
+        arena_.deallocate(base, block_granules(s, depth));
+    }
+
+public:
+    // ---- comparison -------------------------------------------------------------------------
+
+    // Equal contents (keys by KeyEqual, mapped values by ==). Canonical form gives equal
+    // contents equal shapes under one hash function, so the tries are compared node by node:
+    // no key is hashed, and a node both share is skipped whole. Only a stateful Hash (a seeded
+    // one, say) can hash two containers differently; for it, shapes that differ are settled by
+    // looking each element up (hamt::map promises == on contents alone).
+    bool equal_contents(const trie& other) const {
+        if (size_ != other.size_) return false;
+        if (size_ == 0) return true;
+        const compared c = compare_subtrees(root_, other.root_, 0);
+        if (c != compared::shapes_differ || std::is_empty_v<Hash>) return c == compared::equal;
+        for (const_iterator it = begin(), e = end(); it != e; ++it) {
+            const value_type* w =
+                other.find_ptr(Policy::key_of(*it), other.hash_of(Policy::key_of(*it)));
+            if (!w || !equal_mapped(*it, *w)) return false;
+        }
+        return true;
+    }
+
+protected:
+    enum class compared { equal, values_differ, shapes_differ };
+
+    static bool equal_mapped(const value_type& a, const value_type& b) {
+        if constexpr (Policy::is_map)
+            return a.second == b.second;
+        else
+            return (void)a, (void)b, true;
+    }
+    compared compare_subtrees(const slot& a, const slot& b, unsigned depth) const {
+        if (layout_t::base(a) == layout_t::base(b)) return compared::equal;
+        if (depth == cd) {
+            // Collision entries are in insertion order: compare as sets (n is tiny).
+            const std::size_t n = a.datamap;
+            if (n != b.datamap) return compared::shapes_differ;
+            const value_type* ea = collision_entries(a);
+            for (std::size_t i = 0; i < n; ++i) {
+                const value_type* w = find_in_collision(b, Policy::key_of(ea[i]));
+                if (!w) return compared::shapes_differ;
+                if (!equal_mapped(ea[i], *w)) return compared::values_differ;
+            }
+            return compared::equal;
+        }
+        if (a.datamap != b.datamap || a.nodemap != b.nodemap) return compared::shapes_differ;
+        const std::size_t nc = layout_t::child_count(a), ne = layout_t::entry_count(a);
+        const value_type* ea = layout_t::entries_after(layout_t::base(a), nc);
+        const value_type* eb = layout_t::entries_after(layout_t::base(b), nc);
+        for (std::size_t i = 0; i < ne; ++i) {
+            if (!equal_keys(Policy::key_of(ea[i]), Policy::key_of(eb[i])))
+                return compared::shapes_differ;
+            if (!equal_mapped(ea[i], eb[i])) return compared::values_differ;
+        }
+        for (std::size_t c = 0; c < nc; ++c) {
+            const compared r =
+                compare_subtrees(*layout_t::child(a, c), *layout_t::child(b, c), depth + 1);
+            if (r != compared::equal) return r;
+        }
+        return compared::equal;
     }
 
     // ---- node primitives --------------------------------------------------------------------

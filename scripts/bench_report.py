@@ -5,12 +5,26 @@ Reads benchmarks named <op>/<key>/<impl>/<N>/..., takes the median over repetiti
 ns per element (1e9 / items_per_second) and of bytes_per_entry, and prints one table per key
 type: rows op x N, columns implementations, each competitor's cell followed by the ratio
 hamt / competitor (below 1: hamt is faster or smaller).
+
+  bench_report.py RUN.json [--revision R] [--runtime S] [--command C] [--load-end L]
+      prints the markdown report
+  bench_report.py RUN.json --annotate PEERS.json
+      writes into RUN.json's context what the report header needs and hamt_bench cannot know:
+      the machine (CPU model, caches, transparent huge pages, OS) and the peers' provenance
+      (PEERS.json: bench/cmake/peers.cmake's hamt_bench_peers.json); run it on the machine
+      that ran the benchmark, right after the run
+
+bench_charts.py and bench_compare.py use this module's loading and statistics.
 """
 
 import argparse
 import json
+import os
 import platform
+import re
+import signal
 import statistics
+import subprocess
 import sys
 from collections import defaultdict
 
@@ -67,15 +81,125 @@ def fmt(x):
     return f"{x:.2g}"
 
 
-def cpu_model():
+def _read(path):
     try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") or line.startswith("Model"):
-                    return line.split(":", 1)[1].strip()
+        with open(path) as f:
+            return f.read().strip()
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return None
+
+
+def _sysctl(name):
+    try:
+        out = subprocess.run(["sysctl", "-n", name], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+
+def _size(nbytes):
+    n = int(nbytes)
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20} MiB"
+    if n >= 1 << 10 and n % (1 << 10) == 0:
+        return f"{n >> 10} KiB"
+    return f"{n} B"
+
+
+def cpu_model():
+    text = _read("/proc/cpuinfo")
+    if text:
+        for line in text.splitlines():
+            if line.startswith("model name") or line.startswith("Model"):
+                return line.split(":", 1)[1].strip()
+    return _sysctl("machdep.cpu.brand_string") or platform.processor() or "unknown"
+
+
+def cache_sizes():
+    """Cache sizes, e.g. 'L1d 32 KiB, L1i 32 KiB, L2 512 KiB, L3 32 MiB (shared by 2)'."""
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    parts = []
+    if os.path.isdir(base):
+        for d in sorted(os.listdir(base)):
+            if not d.startswith("index"):
+                continue
+            level, kind, size = (_read(f"{base}/{d}/{f}") for f in ("level", "type", "size"))
+            if not (level and kind and size):
+                continue
+            name = f"L{level}" + {"Data": "d", "Instruction": "i"}.get(kind, "")
+            m = re.fullmatch(r"(\d+)([KMG]?)", size)
+            if m:
+                size = _size(int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)])
+            shared = _read(f"{base}/{d}/shared_cpu_list") or ""
+            n = sum(int(b) - int(a) + 1 for a, _, b in
+                    (r.partition("-") if "-" in r else (r, "", r) for r in shared.split(",") if r))
+            parts.append(f"{name} {size}" + (f" (shared by {n})" if n > 1 else ""))
+        return ", ".join(parts) or None
+    if _sysctl("hw.perflevel0.l2cachesize"):  # Apple Silicon: performance and efficiency cores
+        for lvl, label in (("0", "P-cores"), ("1", "E-cores")):
+            sizes = [(f"L{n}{k}", _sysctl(f"hw.perflevel{lvl}.l{n}{k}cachesize"))
+                     for n, k in ((1, "d"), (1, "i"), (2, ""))]
+            sizes = [f"{name} {_size(v)}" for name, v in sizes if v and v.isdigit()]
+            if sizes:
+                parts.append(f"{label}: {', '.join(sizes)}")
+    else:
+        for name, key in (("L1d", "hw.l1dcachesize"), ("L1i", "hw.l1icachesize"),
+                          ("L2", "hw.l2cachesize"), ("L3", "hw.l3cachesize")):
+            v = _sysctl(key)
+            if v and v.isdigit() and int(v) > 0:
+                parts.append(f"{name} {_size(v)}")
+    line = _sysctl("hw.cachelinesize")
+    if parts and line:
+        parts.append(f"{line}-byte lines")
+    return "; ".join(parts) or None
+
+
+def transparent_huge_pages():
+    """The kernel's THP setting ('enabled [madvise], defrag [madvise]'), or None off Linux."""
+    out = []
+    for f in ("enabled", "defrag"):
+        text = _read(f"/sys/kernel/mm/transparent_hugepage/{f}")
+        if text:
+            m = re.search(r"\[([^\]]+)\]", text)
+            out.append(f"{f} [{m.group(1) if m else text}]")
+    return ", ".join(out) or None
+
+
+def machine_info():
+    info = {
+        "system": platform.system(),
+        "machine": platform.machine(),
+        "os": platform.platform(),
+        "cpu": cpu_model(),
+        "caches": cache_sizes(),
+    }
+    thp = transparent_huge_pages()
+    if thp:
+        info["transparent_huge_pages"] = thp
+    return {k: v for k, v in info.items() if v}
+
+
+def annotate(path, peers_path, run=None):
+    """Adds hamt_machine, hamt_peers and hamt_run (revision, runtime, command, load at the end)
+    to the context of the hamt_bench JSON at path."""
+    with open(path) as f:
+        data = json.load(f)
+    ctx = data.setdefault("context", {})
+    ctx["hamt_machine"] = machine_info()
+    if run:
+        ctx["hamt_run"] = {k: v for k, v in run.items() if v not in (None, "")}
+    if peers_path:
+        try:
+            with open(peers_path) as f:
+                ctx["hamt_peers"] = json.load(f)
+        except (OSError, ValueError) as e:
+            print(f"bench_report.py: {peers_path}: {e}; the peers' provenance is left out",
+                  file=sys.stderr)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
 
 
 def load(path):
@@ -150,6 +274,89 @@ def ratio(base_runs, other_runs, field):
     return (mb / mo if mb and mo else float("nan")), False
 
 
+PEER_LABEL = {"immer": "immer", "libhamt": "libhamt", "libhamt_cache": "libhamt+cache",
+              "libhamt_user": "libhamt", "boehm_gc": "Boehm GC"}
+
+
+def heap_counter(ctx):
+    return ("malloc_zone_statistics" if ctx.get("hamt_machine", {}).get("system") == "Darwin"
+            else "mallinfo2")
+
+
+def header_lines(ctx, args, reps):
+    """The bullet list under the title: machine, compiler, peers, method, command. What the
+    command line gives wins over what --annotate stored in the JSON."""
+    m = ctx.get("hamt_machine") or {}
+    stored = ctx.get("hamt_run") or {}
+    run = {k: getattr(args, k, None) or stored.get(k)
+           for k in ("revision", "runtime", "command", "load_end")}
+    lines = []
+    w = lines.append
+    load = ", ".join(f"{x:.2f}" for x in ctx.get("load_avg", []))
+    end = run["load_end"] or ""
+    w(f"- machine: `{m.get('machine', platform.machine())}`, {m.get('cpu') or cpu_model()}, "
+      f"{ctx.get('num_cpus', '?')} CPUs"
+      + (f", {m['os']}" if m.get("os") else "")
+      + (f"; load average {load} at start" if load else "")
+      + (f", {', '.join(end.split()[:3])} at end" if end else ""))
+    caches = m.get("caches")
+    if not caches and ctx.get("caches"):  # Google Benchmark's own view
+        caches = ", ".join(f"L{c['level']}{ {'Data': 'd', 'Instruction': 'i'}.get(c['type'], '')} "
+                           f"{_size(c['size'])}" for c in ctx["caches"])
+    if caches:
+        w(f"- caches: {caches}")
+    if m.get("transparent_huge_pages"):
+        w(f"- transparent huge pages: {m['transparent_huge_pages']}")
+    w(f"- compiler: {ctx.get('hamt_compiler', '?')}; flags: `{ctx.get('hamt_cxx_flags', '?')}` "
+      f"({ctx.get('hamt_build_type', '?')})")
+    if run["revision"]:
+        w(f"- hamt: {run['revision']}")
+    versions = []
+    if "absl" in ctx:
+        versions.append(f"abseil {ctx['absl']} (installed)")
+    peers = ctx.get("hamt_peers")
+    if peers:
+        for key, p in peers.items():
+            label = PEER_LABEL.get(key, key)
+            status = p.get("status", "?")
+            if status not in ("measured", "found"):
+                versions.append(f"{label}: {status}")
+                continue
+            if key == "boehm_gc":
+                versions.append(f"{label} {p.get('version', '')} found (for libhamt's "
+                                f"persistent API, hamt_pset)".replace("  ", " "))
+                continue
+            desc = " ".join(x for x in (p.get("version"), p.get("commit") and
+                                        f"({p['commit']})" if p.get("version") else p.get("commit"))
+                            if x)
+            detail = "; ".join(x for x in (p.get("source"), p.get("build") and f"`{p['build']}`")
+                               if x)
+            versions.append(f"{label} {desc}".strip() + (f": {detail}" if detail else ""))
+    else:
+        if "immer" in ctx:
+            versions.append(f"immer {ctx['immer']}")
+        for k, v in sorted(ctx.items()):
+            if k.startswith("libhamt ") and not k.endswith("cache bytes"):
+                versions.append(f"{IMPL_LABEL.get(k.split(' ', 1)[1], k)}: `{v}`")
+    if versions:
+        w("- baselines:")
+        for v in versions:
+            w(f"  - {v}")
+    heap = ctx.get("hamt_heap", "?")
+    if m.get("system") == "Darwin" and heap.startswith("not configured"):
+        heap = ("as macOS leaves it (glibc's mallopt tuning and warm-up have no macOS "
+                "equivalent here); bytes/entry from malloc_zone_statistics")
+    w(f"- method: Google Benchmark, median of {reps} round{'s' if reps != 1 else ''} (every "
+      f"case once per round; implementations interleaved per N, order rotated each round); "
+      f"about {ctx.get('hamt_work', '?')} elements per timed run; heap: "
+      f"{heap}; key seed {ctx.get('hamt_seed', '?')}")
+    if run["runtime"] is not None:
+        w(f"- total run time: {float(run['runtime']):.0f} s")
+    if run["command"]:
+        w(f"- command: `{run['command']}`")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("json", help="hamt_bench --benchmark_out JSON file")
@@ -157,7 +364,15 @@ def main():
     ap.add_argument("--runtime", type=float, default=None, help="wall time of the run, seconds")
     ap.add_argument("--command", default="", help="command line that produced the run")
     ap.add_argument("--load-end", default="", help="/proc/loadavg when the run ended")
+    ap.add_argument("--annotate", metavar="PEERS_JSON", default=None,
+                    help="write the machine, the peers (hamt_bench_peers.json; '' for none) and "
+                         "the run's --revision/--runtime/--command/--load-end into the JSON's "
+                         "context; print nothing")
     args = ap.parse_args()
+    if args.annotate is not None:
+        annotate(args.json, args.annotate, {"revision": args.revision, "runtime": args.runtime,
+                                            "command": args.command, "load_end": args.load_end})
+        return 0
 
     ctx, runs = load(args.json)
     if not runs:
@@ -175,36 +390,12 @@ def main():
     w = out.append
     w(f"## hamt benchmark — {ctx.get('date', '?')}")
     w("")
-    w(f"- machine: `{platform.machine()}`, {cpu_model()}, {ctx.get('num_cpus', '?')} CPUs, "
-      f"load average {', '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))} at start"
-      + (f", {', '.join(args.load_end.split()[:3])} at end" if args.load_end else ""))
-    w(f"- compiler: {ctx.get('hamt_compiler', '?')}; flags: `{ctx.get('hamt_cxx_flags', '?')}` "
-      f"({ctx.get('hamt_build_type', '?')})")
-    if args.revision:
-        w(f"- hamt: {args.revision}")
-    versions = []
-    if "absl" in ctx:
-        versions.append(f"abseil {ctx['absl']}")
-    if "immer" in ctx:
-        versions.append(f"immer {ctx['immer']}")
-    for k, v in sorted(ctx.items()):
-        if k.startswith("libhamt ") and not k.endswith("cache bytes"):
-            versions.append(f"{IMPL_LABEL.get(k.split(' ', 1)[1], k)}: `{v}`")
-    if versions:
-        w(f"- competitors: {'; '.join(versions)}")
-    w(f"- method: Google Benchmark, median of {reps} round{'s' if reps != 1 else ''} (every "
-      f"case once per round; implementations interleaved per N, order rotated each round); "
-      f"about {ctx.get('hamt_work', '?')} elements per timed run; heap: "
-      f"{ctx.get('hamt_heap', '?')}; key seed {ctx.get('hamt_seed', '?')}")
-    if args.runtime is not None:
-        w(f"- total run time: {args.runtime:.0f} s")
-    if args.command:
-        w(f"- command: `{args.command}`")
+    w(header_lines(ctx, args, reps))
     w("")
     if have_hamt:
         w("Cells: median ns per element over the rounds (runs that lost the CPU to other work "
           "set aside, see Notes); bytes/entry rows: heap bytes per entry "
-          "(mallinfo2 delta). For competitors, (x) = hamt / competitor, the median of the "
+          f"({heap_counter(ctx)} delta). For competitors, (x) = hamt / competitor, the median of the "
           "per-round ratios: below 1, hamt is faster or smaller. `~` after a time: its rounds' "
           "interquartile range exceeds 15% of the median (the machine drifted); after a ratio: "
           "the per-round ratios spread that much (the comparison itself is uncertain).")
@@ -308,4 +499,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under | head
     sys.exit(main())

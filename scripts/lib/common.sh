@@ -78,8 +78,13 @@ ensure_packages() {
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   say "installing missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  run_cmd "${sudo[@]}" apt-get update -qq &&
-    run_cmd "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ "$hamt_dry_run" = 1 ]; then
+    run_cmd "${sudo[@]}" apt-get update -qq
+    run_cmd "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    return 0
+  fi
+  "${sudo[@]}" apt-get update -qq &&
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # (Written for macOS's bash 3.2: no empty arrays under set -u; formula names have no spaces.)

@@ -49,12 +49,12 @@ def quartiles(values):
 
 def series(runs, op, key, impl, sizes):
     """(N, median, low, high) of one implementation's cells, low/high from the rounds."""
-    field = "bytes" if op == "memory" else "ns"
     out = []
     for n in sizes:
         rs = runs.get((op, key, impl, n))
         if not rs:
             continue
+        field = br.field_of(op, rs)
         vals = [r.get(field) for r in br.clean(rs)]
         m = br.median(vals)
         if m is None or m <= 0:
@@ -64,14 +64,15 @@ def series(runs, op, key, impl, sizes):
     return out
 
 
-def ratio_series(runs, op, key, impl, sizes):
-    field = "bytes" if op == "memory" else "ns"
+def ratio_series(runs, op, key, impl, sizes, impls):
+    """(N, hamt / impl) where the row has both (hamt: br.base_impl, hamt::map first)."""
     out = []
     for n in sizes:
-        base, other = runs.get((op, key, "hamt", n)), runs.get((op, key, impl, n))
-        if not base or not other:
+        bi = br.base_impl(runs, op, key, n, impls)
+        base, other = runs.get((op, key, bi, n)), runs.get((op, key, impl, n))
+        if not base or not other or bi == impl:
             continue
-        r, _ = br.ratio(base, other, field)
+        r, _ = br.ratio(base, other, br.field_of(op, base))
         if r == r and r > 0:  # not NaN
             out.append((n, r))
     return out
@@ -116,8 +117,7 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
         print(f"bench_charts.py: {json_path} has no results", file=sys.stderr)
         return []
     keys = sorted({k[1] for k in runs}, key=lambda k: (k != "int64", k))
-    impls = [i for i in br.IMPLS if any(k[2] == i for k in runs)]
-    impls += sorted({k[2] for k in runs} - set(impls))
+    impls = br.ordered_impls(runs)
     sizes = sorted({k[3] for k in runs})
     machine = (ctx.get("hamt_machine") or {}).get("cpu") or br.cpu_model()
     subtitle = (f"{machine}, {ctx.get('hamt_compiler', '?')} {ctx.get('hamt_cxx_flags', '')}, "
@@ -125,7 +125,8 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
     written = []
     os.makedirs(out_dir, exist_ok=True)
     for key in keys:
-        ops = [op for op in br.OPS if any((op, key, i, n) in runs for i in impls for n in sizes)]
+        ops = [op for op in br.ordered_ops(runs)
+               if any((op, key, i, n) in runs for i in impls for n in sizes)]
         if not ops:
             continue
         cols = min(4, len(ops))
@@ -138,7 +139,7 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
                 pts = series(runs, op, key, impl, sizes)
                 if not pts:
                     continue
-                hamt = impl == "hamt"
+                hamt = impl.startswith("hamt")
                 xs = [p[0] for p in pts]
                 ax.plot(xs, [p[1] for p in pts], color=COLORS.get(impl, "gray"),
                         marker=MARKERS.get(impl, "."), markersize=6 if hamt else 4,
@@ -149,8 +150,10 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
                                     color=COLORS.get(impl, "gray"), alpha=0.15 if hamt else 0.08,
                                     linewidth=0, zorder=1)
             style_axes(ax, sizes)
-            ax.set_title(br.OP_LABEL[op])
-            ax.set_ylabel("bytes per entry" if op == "memory" else "ns per element")
+            ax.set_title(br.OP_LABEL.get(op, op))
+            in_bytes = any(br.field_of(op, rs) == "bytes"
+                           for (o, k, _, _), rs in runs.items() if o == op and k == key)
+            ax.set_ylabel("bytes per entry" if in_bytes else "ns per element")
             ax.set_xlabel("N")
         for ax in list(axes.flat)[len(ops):]:
             ax.set_visible(False)
@@ -171,12 +174,12 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
 
         # Ratios hamt / competitor.
         competitors = [i for i in impls if i != "hamt"]
-        if "hamt" not in impls or not competitors:
+        if not any(i.startswith("hamt") for i in impls) or not competitors:
             continue
         fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows + 0.9), squeeze=False)
         for ax, op in zip(axes.flat, ops):
             for impl in competitors:
-                pts = ratio_series(runs, op, key, impl, sizes)
+                pts = ratio_series(runs, op, key, impl, sizes, impls)
                 if not pts:
                     continue
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], color=COLORS.get(impl, "gray"),
@@ -184,7 +187,7 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
                         label=br.IMPL_LABEL.get(impl, impl))
             ax.axhline(1.0, color="black", linewidth=1.2, zorder=0)
             style_axes(ax, sizes)
-            ax.set_title(br.OP_LABEL[op])
+            ax.set_title(br.OP_LABEL.get(op, op))
             ax.set_ylabel("hamt / competitor")
             ax.set_xlabel("N")
         for ax in list(axes.flat)[len(ops):]:

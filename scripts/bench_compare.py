@@ -97,7 +97,7 @@ def compare(a_path, b_path, pattern=None, min_change=0.03, single=0.15, out=sys.
         w("|---|---|--:|--:|--:|--:|--:|---|")
         for k in (k for k in common if k[1] == kt):
             op, _, impl, n = k
-            field = "bytes" if op == "memory" else "ns"
+            field = br.field_of(op, runs_a[k])
             sa = summary(r.get(field) for r in br.clean(runs_a[k]))
             sb = summary(r.get(field) for r in br.clean(runs_b[k]))
             if not sa or not sb or sa[0] <= 0:

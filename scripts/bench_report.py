@@ -197,7 +197,7 @@ def annotate(path, peers_path, run=None):
                   file=sys.stderr)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(data, f, indent=2)
+        json.dump(data, f, indent=1)
         f.write("\n")
     os.replace(tmp, path)
 
@@ -210,7 +210,7 @@ def load(path):
         if b.get("run_type", "iteration") != "iteration":
             continue  # aggregates: the medians are taken here, from every run
         parts = b.get("run_name", b["name"]).split("/")
-        if len(parts) < 4 or parts[0] not in OPS:
+        if len(parts) < 4:
             continue
         try:
             n = int(parts[3])
@@ -229,6 +229,34 @@ def load(path):
             }
         )
     return data.get("context", {}), runs
+
+
+def ordered_ops(runs):
+    """The ops of a run: the known ones in OPS order, then any others (rows added to the suite
+    later) sorted by name."""
+    present = {k[0] for k in runs}
+    return [o for o in OPS if o in present] + sorted(present - set(OPS))
+
+
+def ordered_impls(runs):
+    present = {k[2] for k in runs}
+    return [i for i in IMPLS if i in present] + sorted(present - set(IMPLS))
+
+
+def field_of(op, rs):
+    """'bytes' for memory rows (they carry bytes_per_entry), else 'ns'."""
+    return "bytes" if op == "memory" or any(r.get("bytes") is not None for r in rs) else "ns"
+
+
+def base_impl(runs, op, key, n, impls):
+    """The hamt implementation a row's ratios are taken against: hamt::map where the row has
+    it, else the first other hamt_* implementation of the row (e.g. persistent-only rows)."""
+    if (op, key, "hamt", n) in runs:
+        return "hamt"
+    for i in impls:
+        if i.startswith("hamt") and (op, key, i, n) in runs:
+            return i
+    return None
 
 
 def median(values):
@@ -380,11 +408,10 @@ def main():
         return 1
 
     keys = sorted({k[1] for k in runs}, key=lambda k: (k != "int64", k))
-    impls = [i for i in IMPLS if any(k[2] == i for k in runs)]
-    impls += sorted({k[2] for k in runs} - set(impls))
+    impls = ordered_impls(runs)
     sizes = sorted({k[3] for k in runs})
     reps = max(len(v) for v in runs.values())
-    have_hamt = "hamt" in impls
+    have_hamt = any(i.startswith("hamt") for i in impls)
 
     out = []
     w = out.append
@@ -410,17 +437,18 @@ def main():
         w("")
         w("| op | N | " + " | ".join(IMPL_LABEL.get(i, i) for i in impls) + " |")
         w("|---|--:|" + "--:|" * len(impls))
-        for op in OPS:
+        for op in ordered_ops(runs):
             for n in sizes:
                 if not any((op, key, i, n) in runs for i in impls):
                     continue
-                field = "bytes" if op == "memory" else "ns"
+                field = field_of(op, [r for i in impls for r in runs.get((op, key, i, n), [])])
                 vals = {}
                 for i in impls:
                     rs = runs.get((op, key, i, n))
                     if rs:
                         vals[i] = median(r.get(field) for r in clean(rs))
-                base = vals.get("hamt")
+                bi = base_impl(runs, op, key, n, impls)
+                base = vals.get(bi)
                 cells = []
                 for i in impls:
                     v = vals.get(i)
@@ -429,15 +457,15 @@ def main():
                         continue
                     cell = fmt(v)
                     rs = runs[(op, key, i, n)]
-                    if op != "memory" and spread(r.get("ns") for r in clean(rs)) > NOISY:
+                    if field == "ns" and spread(r.get("ns") for r in clean(rs)) > NOISY:
                         cell += "~"
                         noisy += 1
-                    if i != "hamt" and base is not None and v > 0:
-                        r, noisy_ratio = ratio(runs[(op, key, "hamt", n)], rs, field)
+                    if i != bi and base is not None and v > 0:
+                        r, noisy_ratio = ratio(runs[(op, key, bi, n)], rs, field)
                         cell += f" ({fmt_ratio(r)}{'~' if noisy_ratio else ''})"
                         noisy += noisy_ratio
                     cells.append(cell)
-                w(f"| {OP_LABEL[op]} | {size_label(n)} | " + " | ".join(cells) + " |")
+                w(f"| {OP_LABEL.get(op, op)} | {size_label(n)} | " + " | ".join(cells) + " |")
         w("")
 
     # Correctness: any implementation that lost or invented keys.

@@ -2,7 +2,7 @@
 // insert and erase go through a transient (immer::map_transient), the way immer offers
 // ephemeral updates; find, iterate and copy use the persistent map. Copy is O(1) for immer
 // (a reference count), measured all the same.
-#include "bench.hpp"
+#include "persistent.hpp"
 
 #include <immer/map.hpp>
 #include <immer/map_transient.hpp>
@@ -50,7 +50,13 @@ struct immer_adapter {
 
 void add_immer(Registry& reg, const Config& cfg) {
     add_cases<immer_adapter<std::int64_t>>(reg, cfg, "immer", {});
-    if (cfg.strings) add_cases<immer_adapter<std::string>>(reg, cfg, "immer", {});
+    add_persistent_cases<set_erase_persistent<immer::map<std::int64_t, value_type>>>(reg, cfg,
+                                                                                     "immer");
+    if (cfg.strings) {
+        add_cases<immer_adapter<std::string>>(reg, cfg, "immer", {});
+        add_persistent_cases<set_erase_persistent<immer::map<std::string, value_type>>>(reg, cfg,
+                                                                                        "immer");
+    }
 }
 
 } // namespace hb

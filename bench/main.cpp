@@ -15,6 +15,7 @@
 #include "bench.hpp"
 #include "bench_config.hpp"
 #include "heap.hpp"
+#include "persistent.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -59,14 +60,17 @@ std::size_t to_size(const std::string& flag, const std::string& v) {
 }
 
 int impl_rank(const std::string& impl) {
-    static const std::vector<std::string> order{"hamt",  "std",     "absl_flat",    "absl_node",
-                                                "immer", "libhamt", "libhamt_cache"};
+    static const std::vector<std::string> order{"hamt",  "hamt_persistent", "hamt_persistent_st",
+                                                "std",   "absl_flat",       "absl_node",
+                                                "immer", "libhamt",         "libhamt_cache"};
     auto it = std::find(order.begin(), order.end(), impl);
     return static_cast<int>(it - order.begin());
 }
 
 int op_rank(const std::string& op) {
-    const auto& ops = hb::op_names();
+    std::vector<std::string> ops = hb::op_names();
+    const auto& persistent = hb::persistent_op_names();
+    ops.insert(ops.end(), persistent.begin(), persistent.end());
     return static_cast<int>(std::find(ops.begin(), ops.end(), op) - ops.begin());
 }
 
@@ -140,6 +144,7 @@ int main(int argc, char** argv) {
     hb::Registry reg;
 #if defined(HAMT_BENCH_HAVE_HAMT)
     hb::add_hamt(reg, cfg);
+    hb::add_hamt_persistent(reg, cfg);
 #else
     std::fprintf(stderr, "hamt_bench: built without <hamt/map.hpp>; hamt::map is not measured\n");
 #endif

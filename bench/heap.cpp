@@ -33,6 +33,9 @@ bool configure_heap(std::size_t warm_mib) {
     }
     return true;
 #else
+    // macOS (and other C libraries): no mallopt. macOS's allocator maps large blocks itself and
+    // returns them on free, so a warm-up would not last: the heap is left as it is, and the
+    // report's method line says so.
     (void)warm_mib;
     return false;
 #endif
@@ -54,6 +57,7 @@ bool heap_in_use(std::size_t& bytes) {
     bytes = mi.uordblks;
     return true;
 #elif defined(__APPLE__)
+    // Every zone's bytes in use (a null zone sums them all), the nearest to glibc's uordblks.
     malloc_statistics_t st;
     malloc_zone_statistics(nullptr, &st);
     bytes = st.size_in_use;

@@ -107,11 +107,19 @@ def _size(nbytes):
 
 
 def cpu_model():
+    """The CPU's name; on x86 Linux with its family and model, since a VM's name is often just
+    the vendor's brand ('AMD EPYC')."""
     text = _read("/proc/cpuinfo")
     if text:
+        fields = {}
         for line in text.splitlines():
-            if line.startswith("model name") or line.startswith("Model"):
-                return line.split(":", 1)[1].strip()
+            k, _, v = line.partition(":")
+            fields.setdefault(k.strip(), v.strip())
+        name = fields.get("model name") or fields.get("Model")
+        if name:
+            if fields.get("cpu family") and fields.get("model"):
+                name += f" (family {fields['cpu family']}, model {fields['model']})"
+            return name
     return _sysctl("machdep.cpu.brand_string") or platform.processor() or "unknown"
 
 
@@ -186,8 +194,10 @@ def annotate(path, peers_path, run=None):
         data = json.load(f)
     ctx = data.setdefault("context", {})
     ctx["hamt_machine"] = machine_info()
-    if run:
-        ctx["hamt_run"] = {k: v for k, v in run.items() if v not in (None, "")}
+    if run:  # given fields replace stored ones; the others stay (annotating twice is fine)
+        stored = ctx.get("hamt_run") or {}
+        stored.update({k: v for k, v in run.items() if v not in (None, "")})
+        ctx["hamt_run"] = stored
     if peers_path:
         try:
             with open(peers_path) as f:

@@ -18,6 +18,7 @@
 // in-place primitives apply. Lookup, iteration, comparison and the checker do not differ.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,11 +50,32 @@ struct is_transparent_pair<H, E,
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+// Shared ownership: true while no other trie has shared this one's nodes since it was last
+// empty, so that every node it reaches is its alone and own_path has nothing to check (a
+// transient built from empty). Cleared by copy_from on both sides; a relaxed atomic because
+// copying one const version from several threads at once clears it concurrently.
+struct sole_owner_flag {
+    mutable std::atomic<bool> value{true};
+    bool get() const noexcept { return value.load(std::memory_order_relaxed); }
+    void set(bool v) const noexcept { value.store(v, std::memory_order_relaxed); }
+};
+// Exclusive ownership: nothing to record (an empty base).
+struct no_sole_owner_flag {
+    static constexpr bool get() noexcept { return false; }
+    static void set(bool) noexcept {}
+};
+
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
 class trie : private ebo_storage<Hash, struct hash_tag>,
-             private ebo_storage<KeyEqual, struct key_equal_tag> {
+             private ebo_storage<KeyEqual, struct key_equal_tag>,
+             private ebo_storage<
+                 std::conditional_t<Ownership::shared, sole_owner_flag, no_sole_owner_flag>,
+                 struct sole_owner_tag> {
     using hash_base = ebo_storage<Hash, struct hash_tag>;
     using equal_base = ebo_storage<KeyEqual, struct key_equal_tag>;
+    using sole_base =
+        ebo_storage<std::conditional_t<Ownership::shared, sole_owner_flag, no_sole_owner_flag>,
+                    struct sole_owner_tag>;
 
     template <class>
     friend struct trie_access;
@@ -238,6 +260,14 @@ public:
         slot* s = &root_;
         [[maybe_unused]] slot* path[shared ? cd + 1 : 1];
         if constexpr (shared) path[0] = s;
+        // After own_path: the path recorded in *out follows the nodes to their copies.
+        [[maybe_unused]] auto own = [&](unsigned d, std::size_t want) {
+            slot* owned = own_path(path, d, want);
+            if constexpr (track)
+                for (unsigned l = 0; l < d; ++l)
+                    out->stack_[l].base = layout_t::base(*path[l]);
+            return owned;
+        };
         unsigned depth = 0;
         value_type* p;
         hash_t rest = h;
@@ -245,8 +275,7 @@ public:
             const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
                 const unsigned i = br::index(s->nodemap, bit);
-                if constexpr (track && !shared)
-                    out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
+                if constexpr (track) out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
                 s = layout_t::child(*s, i);
                 if constexpr (shared) path[depth + 1] = s;
                 continue;
@@ -255,40 +284,26 @@ public:
                 const unsigned i = br::index(s->datamap, bit);
                 p = layout_t::entry(*s, i);
                 if (equal_keys(key, Policy::key_of(*p))) {
-                    if constexpr (shared) {
-                        if constexpr (OwnIfPresent) p = layout_t::entry(*own_path(path, depth), i);
-                        if constexpr (track) locate(*out, &root_, 0, p, h);
-                    } else if constexpr (track) {
-                        at_entry(*out, *s, depth, p);
+                    if constexpr (shared && OwnIfPresent) {
+                        s = own(depth, 0);
+                        p = layout_t::entry(*s, i);
                     }
+                    if constexpr (track) at_entry(*out, *s, depth, p);
                     return {p, false};
                 }
-                if constexpr (shared) {
-                    const std::size_t nc = layout_t::child_count(*s);
-                    s = own_path(path, depth,
-                                 layout_t::node_granules(nc + 1, layout_t::entry_count(*s) - 1));
-                }
+                if constexpr (shared)
+                    s = own(depth, layout_t::node_granules(layout_t::child_count(*s) + 1,
+                                                           layout_t::entry_count(*s) - 1));
                 p = split(*s, depth, bit, i, h, make);
-                if constexpr (track) {
-                    if constexpr (shared)
-                        locate(*out, &root_, 0, p, h);
-                    else
-                        locate(*out, s, depth, p, h);
-                }
+                if constexpr (track) locate(*out, s, depth, p, h);
             } else {
                 if constexpr (shared) {
                     if (s->tagged)
-                        s = own_path(path, depth,
-                                     layout_t::node_granules(layout_t::child_count(*s),
-                                                             layout_t::entry_count(*s) + 1));
+                        s = own(depth, layout_t::node_granules(layout_t::child_count(*s),
+                                                               layout_t::entry_count(*s) + 1));
                 }
                 p = insert_entry(*s, bit, make);
-                if constexpr (track) {
-                    if constexpr (shared)
-                        locate(*out, &root_, 0, p, h);
-                    else
-                        at_entry(*out, *s, depth, p);
-                }
+                if constexpr (track) at_entry(*out, *s, depth, p);
             }
             ++size_;
             return {p, true};
@@ -296,16 +311,16 @@ public:
         bool inserted = false;
         p = find_in_collision(*s, key);
         if (!p) {
-            if constexpr (shared)
-                s = own_path(path, cd, layout_t::collision_granules(s->datamap + 1u));
+            if constexpr (shared) s = own(cd, layout_t::collision_granules(s->datamap + 1u));
             p = append_collision(*s, make);
             ++size_;
             inserted = true;
         } else if constexpr (shared && OwnIfPresent) {
             const std::size_t i = static_cast<std::size_t>(p - collision_entries(*s));
-            p = collision_entries(*own_path(path, cd)) + i;
+            s = own(cd, 0);
+            p = collision_entries(*s) + i;
         }
-        if constexpr (track) locate(*out, shared ? &root_ : s, shared ? 0 : cd, p, h);
+        if constexpr (track) locate(*out, s, cd, p, h);
         return {p, inserted};
     }
 
@@ -415,6 +430,7 @@ public:
             if (root_.tagged != 0) release_subtree(root_, 0);
             root_ = slot{0, 0, 0};
             size_ = 0;
+            sole_base::get().set(true);
             return;
         }
         if (root_.tagged != 0) {
@@ -436,6 +452,8 @@ public:
             arena_t::retain(layout_t::base(other.root_));
             root_ = other.root_;
             size_ = other.size_;
+            sole_base::get().set(false);
+            other.sole_base::get().set(false);
             return;
         }
         arena_.reserve(other.node_bytes());
@@ -455,12 +473,17 @@ public:
         arena_.adopt(other.arena_);
         root_ = std::exchange(other.root_, slot{0, 0, 0});
         size_ = std::exchange(other.size_, 0);
+        sole_base::get().set(other.sole_base::get().get());
+        other.sole_base::get().set(true);
     }
 
     void swap_contents(trie& other) noexcept {
         std::swap(root_, other.root_);
         std::swap(size_, other.size_);
         arena_.swap(other.arena_);
+        const bool mine = sole_base::get().get();
+        sole_base::get().set(other.sole_base::get().get());
+        other.sole_base::get().set(mine);
     }
     static constexpr bool nothrow_swappable_functions =
         std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<KeyEqual>;
@@ -537,6 +560,7 @@ protected:
     // with exclusive ownership.
     slot* own_path(slot** path, unsigned depth, std::size_t want = 0) {
         if constexpr (shared) {
+            if (sole_base::get().get()) return path[depth];
             for (unsigned d = 0; d < depth; ++d) {
                 const std::byte* old = layout_t::base(*path[d]);
                 own(*path[d], d, 0);
@@ -582,8 +606,7 @@ protected:
         copy_entries(va, layout_t::entries_after(nb.base, nc), layout_t::entries_after(base, nc),
                      ne);
         layout_t::move_slots(nb.base, base, nc);
-        for (std::size_t c = 0; c < nc; ++c)
-            arena_t::retain(layout_t::base(*layout_t::child(s, c)));
+        retain_children(nb.base, nc);
         const slot old = s;
         s.tagged = layout_t::tag(nb.release(), block - exact);
         release_subtree(old, depth);
@@ -592,18 +615,37 @@ protected:
     // Drops the reference of slot s (at depth) to its node; the last one destroys the node's
     // elements, drops its children and frees it.
     void release_subtree(const slot& s, unsigned depth) noexcept {
+        if (arena_t::release(layout_t::base(s))) destroy_node(s, depth);
+    }
+
+    // Destroys the node of slot s, whose last reference is gone: its elements, its references
+    // to its children (most of which are shared and survive), its block.
+    void destroy_node(const slot& s, unsigned depth) noexcept {
         std::byte* base = layout_t::base(s);
-        if (!arena_t::release(base)) return;
         value_alloc va = make_value_alloc();
         if (depth == cd) {
             ops::destroy(va, collision_entries(s), s.datamap);
         } else {
             const std::size_t nc = layout_t::child_count(s);
-            for (std::size_t c = 0; c < nc; ++c)
-                release_subtree(*layout_t::child(s, c), depth + 1);
+            // The slots are read into locals: the count stores could alias them otherwise.
+            for (std::size_t c = 0; c < nc; ++c) {
+                slot child;
+                std::memcpy(static_cast<void*>(&child), base + c * C, sizeof(slot));
+                if (arena_t::release(layout_t::base(child))) destroy_node(child, depth + 1);
+            }
             ops::destroy(va, layout_t::entries_after(base, nc), layout_t::entry_count(s));
         }
         arena_.deallocate(base, block_granules(s, depth));
+    }
+
+    // Takes one reference on each of the nc children whose slots start at `slots`.
+    static void retain_children(const std::byte* slots, std::size_t nc) noexcept {
+        for (const std::byte *p = slots, *end = slots + nc * C; p != end; p += C) {
+            std::uintptr_t tagged;
+            std::memcpy(&tagged, p, sizeof tagged);
+            // NOLINTNEXTLINE(performance-no-int-to-ptr)
+            arena_t::retain(reinterpret_cast<const std::byte*>(tagged & ~layout_t::tag_mask));
+        }
     }
 
 public:

@@ -11,8 +11,9 @@
 //   persistent_erase        erase every key, in shuffled order, by m = m.erase(k)
 //   snapshot_memory         heap bytes per kept version when the version after each of the
 //                           last 1,000 inserts of a map of N is kept (counter bytes_per_version)
-//   equal_one_apart         a == b for two versions of N entries one inserted key apart;
-//                           ns per comparison (items = comparisons, not elements)
+//   equal_one_apart         a == b for two versions of N entries one key apart (b has one
+//                           key of a replaced by another, so the sizes are equal and == must
+//                           look); ns per comparison (items = comparisons, not elements)
 // The ephemeral rows of a persistent container (insert and erase through its transient,
 // find_hit, iterate, copy, memory on the persistent version) use bench.hpp's add_cases.
 #pragma once
@@ -125,7 +126,7 @@ void bench_equal_one_apart(benchmark::State& st, std::size_t n, std::size_t reps
     const auto& w = workload<typename P::key_type>(n);
     settle_heap();
     const typename P::map_type a = persistent_build<P>(w, n - 1);
-    const typename P::map_type b = P::set(a, w.keys[n - 1], w.values[n - 1]);
+    const typename P::map_type b = P::set(P::erase(a, w.keys[0]), w.keys[n - 1], w.values[n - 1]);
     double errors = 0;
     cpu_share_meter meter;
     for (auto _ : st) {

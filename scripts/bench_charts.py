@@ -24,6 +24,8 @@ import bench_report as br  # noqa: E402
 
 COLORS = {
     "hamt": "#d62728",
+    "hamt_persistent": "#7f0000",
+    "hamt_persistent_st": "#f4a582",
     "std": "#1f77b4",
     "absl_flat": "#2ca02c",
     "absl_node": "#98df8a",
@@ -31,7 +33,7 @@ COLORS = {
     "libhamt": "#ff7f0e",
     "libhamt_cache": "#8c564b",
 }
-MARKERS = {"hamt": "o", "std": "s", "absl_flat": "^", "absl_node": "v", "immer": "D",
+MARKERS = {"hamt": "o", "hamt_persistent": "h", "hamt_persistent_st": "p", "std": "s", "absl_flat": "^", "absl_node": "v", "immer": "D",
            "libhamt": "P", "libhamt_cache": "X"}
 KEY_TITLE = {"int64": "int64 keys, int64 values",
              "string": "std::string keys (20-28 characters), int64 values"}
@@ -150,7 +152,7 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
                                     color=COLORS.get(impl, "gray"), alpha=0.15 if hamt else 0.08,
                                     linewidth=0, zorder=1)
             style_axes(ax, sizes)
-            ax.set_title(br.OP_LABEL.get(op, op))
+            ax.set_title(br.op_label(op))
             in_bytes = any(br.field_of(op, rs) == "bytes"
                            for (o, k, _, _), rs in runs.items() if o == op and k == key)
             ax.set_ylabel("bytes per entry" if in_bytes else "ns per element")
@@ -187,7 +189,7 @@ def draw(json_path, out_dir, prefix, title_note="", fmt="svg"):
                         label=br.IMPL_LABEL.get(impl, impl))
             ax.axhline(1.0, color="black", linewidth=1.2, zorder=0)
             style_axes(ax, sizes)
-            ax.set_title(br.OP_LABEL.get(op, op))
+            ax.set_title(br.op_label(op))
             ax.set_ylabel("hamt / competitor")
             ax.set_xlabel("N")
         for ax in list(axes.flat)[len(ops):]:

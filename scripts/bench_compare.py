@@ -50,7 +50,7 @@ def describe(ctx):
     m = ctx.get("hamt_machine") or {}
     parts = [ctx.get("date", "?")[:19], m.get("cpu") or "cpu ?",
              f"{ctx.get('hamt_compiler', '?')} `{ctx.get('hamt_cxx_flags', '?')}`",
-             f"{ctx.get('hamt_rounds', '?')} rounds"]
+             f"{ctx.get('hamt_rounds', '?')} round{'' if ctx.get('hamt_rounds') == '1' else 's'}"]
     return ", ".join(parts)
 
 
@@ -114,7 +114,7 @@ def compare(a_path, b_path, pattern=None, min_change=0.03, single=0.15, out=sys.
             elif abs(r - 1) >= single:
                 mark = "faster?" if r < 1 else "slower?"
             spread = "—" if field == "bytes" else f"±{sa[3]:.0%} / ±{sb[3]:.0%}"
-            w(f"| {br.OP_LABEL.get(op, op)} | {br.IMPL_LABEL.get(impl, impl)} | "
+            w(f"| {br.op_label(op)} | {br.IMPL_LABEL.get(impl, impl)} | "
               f"{br.size_label(n)} | {br.fmt(sa[0])} | {br.fmt(sb[0])} | {r:.3f} | {spread} | "
               f"{mark} |")
             if field == "ns":

@@ -41,9 +41,12 @@ OP_LABEL = {
 NOISY = 0.15  # interquartile range / median above which a cell is marked ~
 MIN_SHARE = 0.9  # runs whose thread had the CPU less than this share of the time are set aside
 MIN_CLEAN = 3  # ...when at least this many runs (or round pairs) remain
-IMPLS = ["hamt", "std", "absl_flat", "absl_node", "immer", "libhamt", "libhamt_cache"]
+IMPLS = ["hamt", "hamt_persistent", "hamt_persistent_st", "std", "absl_flat", "absl_node",
+         "immer", "libhamt", "libhamt_cache"]
 IMPL_LABEL = {
     "hamt": "hamt::map",
+    "hamt_persistent": "hamt::persistent_map",
+    "hamt_persistent_st": "hamt::persistent_map (single_thread)",
     "std": "std::unordered_map",
     "absl_flat": "absl::flat_hash_map",
     "absl_node": "absl::node_hash_map",
@@ -239,6 +242,10 @@ def load(path):
             }
         )
     return data.get("context", {}), runs
+
+
+def op_label(op):
+    return OP_LABEL.get(op, op.replace("_", " "))
 
 
 def ordered_ops(runs):
@@ -475,7 +482,7 @@ def main():
                         cell += f" ({fmt_ratio(r)}{'~' if noisy_ratio else ''})"
                         noisy += noisy_ratio
                     cells.append(cell)
-                w(f"| {OP_LABEL.get(op, op)} | {size_label(n)} | " + " | ".join(cells) + " |")
+                w(f"| {op_label(op)} | {size_label(n)} | " + " | ".join(cells) + " |")
         w("")
 
     # Correctness: any implementation that lost or invented keys.

@@ -1,6 +1,7 @@
-// Everything: hamt::map, hamt::set, their persistent variants, hamt::hash.
+// Everything: hamt::map, hamt::set, their persistent variants, hamt::diff, hamt::hash.
 #pragma once
 
+#include "diff.hpp"
 #include "hash.hpp"
 #include "map.hpp"
 #include "persistent_map.hpp"

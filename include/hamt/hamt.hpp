@@ -1,4 +1,4 @@
-// Everything: hamt::map, hamt::set, their persistent variants, hamt::diff, hamt::hash.
+// Everything: hamt::map, hamt::set, their persistent variants, hamt::diff, set algebra, hamt::hash.
 #pragma once
 
 #include "diff.hpp"
@@ -7,3 +7,4 @@
 #include "persistent_map.hpp"
 #include "persistent_set.hpp"
 #include "set.hpp"
+#include "set_algebra.hpp"

@@ -1,0 +1,176 @@
+// Set algebra on persistent_set and persistent_map, driven by hamt::diff: the walk over both
+// inputs skips every subtree they share, so for versions derived from one another the work
+// follows what differs, not the size.
+//
+//  persistent_set:  set_union(a, b)  a | b        set_intersection(a, b)  a & b
+//                   set_difference(a, b)  a - b   set_symmetric_difference(a, b)  a ^ b
+//                   is_subset(a, b)  (a ⊆ b)      is_disjoint(a, b)
+//  persistent_map:  set_union(a, b)  keys of either, a's value wins
+//                   set_difference(a, b)  entries of a whose key is not in b
+//                   merge_with(a, b, f)  keys of either; f(key, a_value, b_value) for keys in both
+//                   intersect_with(a, b, f)  keys in both, value f(key, a_value, b_value)
+//
+// Results are in canonical form (they are made by the engine's own insert and erase).
+// Sharing: union and intersection start from a transient of `a`, so every subtree of `a` the
+// result does not change is a's own node; difference and symmetric difference are built from
+// the elements the walk reports. merge_with and intersect_with call f exactly once for every
+// key in both inputs, shared subtrees included (f need not be idempotent), so they visit every
+// element of `b` (merge_with) or `a` (intersect_with). Both inputs must hash alike (one hash
+// function), as for ==. Strong guarantee: a throw (allocator, element copy, f, the hash of an
+// inserted element) leaves both inputs as they were and leaks nothing.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "diff.hpp"
+#include "persistent_map.hpp"
+#include "persistent_set.hpp"
+
+namespace hamt {
+
+// ---- persistent_set -------------------------------------------------------------------------
+
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+set_union(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
+    if (a.size() < b.size()) return set_union(b, a); // fewer elements to add
+    auto t = a.transient();
+    diff(
+        a, b, [&](const K& k) { t.insert(k); }, [](const K&) {});
+    return std::move(t).persistent();
+}
+
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+set_intersection(const persistent_set<K, H, E, A, P, B>& a,
+                 const persistent_set<K, H, E, A, P, B>& b) {
+    if (a.size() > b.size()) return set_intersection(b, a); // fewer elements to remove
+    auto t = a.transient();
+    diff(
+        a, b, [](const K&) {}, [&](const K& k) { t.erase(k); });
+    return std::move(t).persistent();
+}
+
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+set_difference(const persistent_set<K, H, E, A, P, B>& a,
+               const persistent_set<K, H, E, A, P, B>& b) {
+    typename persistent_set<K, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
+                                                                a.get_allocator());
+    diff(
+        a, b, [](const K&) {}, [&](const K& k) { t.insert(k); });
+    return std::move(t).persistent();
+}
+
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+set_symmetric_difference(const persistent_set<K, H, E, A, P, B>& a,
+                         const persistent_set<K, H, E, A, P, B>& b) {
+    typename persistent_set<K, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
+                                                                a.get_allocator());
+    diff(
+        a, b, [&](const K& k) { t.insert(k); }, [&](const K& k) { t.insert(k); });
+    return std::move(t).persistent();
+}
+
+// Every element of a is in b.
+template <class K, class H, class E, class A, class P, unsigned B>
+bool is_subset(const persistent_set<K, H, E, A, P, B>& a,
+               const persistent_set<K, H, E, A, P, B>& b) {
+    if (a.size() > b.size()) return false;
+    bool subset = true;
+    diff(
+        a, b, [](const K&) {}, [&](const K&) { subset = false; });
+    return subset;
+}
+
+// No element is in both.
+template <class K, class H, class E, class A, class P, unsigned B>
+bool is_disjoint(const persistent_set<K, H, E, A, P, B>& a,
+                 const persistent_set<K, H, E, A, P, B>& b) {
+    // Elements reported by the walk are in one input only; the others are in both.
+    std::size_t one_side = 0;
+    diff(
+        a, b, [&](const K&) { ++one_side; }, [&](const K&) { ++one_side; });
+    return one_side == a.size() + b.size();
+}
+
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+operator|(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
+    return set_union(a, b);
+}
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+operator&(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
+    return set_intersection(a, b);
+}
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+operator-(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
+    return set_difference(a, b);
+}
+template <class K, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_set<K, H, E, A, P, B>
+operator^(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
+    return set_symmetric_difference(a, b);
+}
+
+// ---- persistent_map -------------------------------------------------------------------------
+
+// Keys of either; for a key in both, a's value.
+template <class K, class T, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_map<K, T, H, E, A, P, B>
+set_union(const persistent_map<K, T, H, E, A, P, B>& a,
+          const persistent_map<K, T, H, E, A, P, B>& b) {
+    using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
+    auto t = a.transient();
+    diff(
+        a, b, [&](const V& v) { t.insert(v); }, [](const V&) {}, [](const V&, const V&) {});
+    return std::move(t).persistent();
+}
+
+// The entries of a whose key is not in b.
+template <class K, class T, class H, class E, class A, class P, unsigned B>
+[[nodiscard]] persistent_map<K, T, H, E, A, P, B>
+set_difference(const persistent_map<K, T, H, E, A, P, B>& a,
+               const persistent_map<K, T, H, E, A, P, B>& b) {
+    using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
+    typename persistent_map<K, T, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
+                                                                   a.get_allocator());
+    diff(
+        a, b, [](const V&) {}, [&](const V& v) { t.insert(v); }, [](const V&, const V&) {});
+    return std::move(t).persistent();
+}
+
+// Keys of either; for a key in both, the value f(key, a_value, b_value), f called once per
+// such key.
+template <class K, class T, class H, class E, class A, class P, unsigned B, class F>
+[[nodiscard]] persistent_map<K, T, H, E, A, P, B>
+merge_with(const persistent_map<K, T, H, E, A, P, B>& a,
+           const persistent_map<K, T, H, E, A, P, B>& b, F&& f) {
+    auto t = a.transient();
+    for (const auto& v : b) {
+        if (const auto it = a.find(v.first); it != a.end())
+            t.insert_or_assign(v.first, T(f(v.first, std::as_const(it->second), v.second)));
+        else
+            t.insert(v);
+    }
+    return std::move(t).persistent();
+}
+
+// Keys in both, with the value f(key, a_value, b_value).
+template <class K, class T, class H, class E, class A, class P, unsigned B, class F>
+[[nodiscard]] persistent_map<K, T, H, E, A, P, B>
+intersect_with(const persistent_map<K, T, H, E, A, P, B>& a,
+               const persistent_map<K, T, H, E, A, P, B>& b, F&& f) {
+    typename persistent_map<K, T, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
+                                                                   a.get_allocator());
+    for (const auto& v : a)
+        if (const auto it = b.find(v.first); it != b.end())
+            t.try_emplace(v.first, T(f(v.first, v.second, std::as_const(it->second))));
+    return std::move(t).persistent();
+}
+
+} // namespace hamt

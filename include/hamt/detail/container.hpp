@@ -223,8 +223,19 @@ public:
     iterator insert(const_iterator, const value_type& value) { return insert(value).first; }
     iterator insert(const_iterator, value_type&& value) { return insert(std::move(value)).first; }
 
+    // Shared ownership (transients): into an empty container, a forward range is built in one
+    // pass (trie::bulk_build: each node made once, at its final size).
     template <class InputIt>
     void insert(InputIt first, InputIt last) {
+        if constexpr (Ownership::shared && bulk_buildable<InputIt, Policy>::value) {
+            if (t_.empty()) {
+                t_.bulk_build(
+                    first, last, [](const auto& item) -> const auto& {
+                        return bulk_buildable<InputIt, Policy>::key(item);
+                    });
+                return;
+            }
+        }
         for (; first != last; ++first)
             emplace(*first);
     }

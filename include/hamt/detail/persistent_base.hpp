@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -219,6 +220,15 @@ protected:
     }
     template <class InputIt>
     void insert_range(InputIt first, InputIt last) {
+        if constexpr (bulk_buildable<InputIt, Policy>::value) {
+            if (t_.empty()) {
+                t_.bulk_build(
+                    first, last, [](const auto& item) -> const auto& {
+                        return bulk_buildable<InputIt, Policy>::key(item);
+                    });
+                return;
+            }
+        }
         for (; first != last; ++first) {
             if constexpr (std::is_same_v<std::decay_t<decltype(*first)>, value_type>)
                 insert_here(*first);

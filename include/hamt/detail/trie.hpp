@@ -18,12 +18,15 @@
 // in-place primitives apply. Lookup, iteration, comparison and the checker do not differ.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../hash.hpp"
 #include "arena.hpp"
@@ -63,6 +66,34 @@ struct sole_owner_flag {
 struct no_sole_owner_flag {
     static constexpr bool get() noexcept { return false; }
     static void set(bool) noexcept {}
+};
+
+// Whether trie::bulk_build can take the range: forward iterators over value_type, or (maps)
+// pairs whose first is the key, or (sets) keys; and how to read an element's key.
+template <class It, class Policy, class = void>
+struct bulk_buildable : std::false_type {};
+template <class It, class Policy>
+struct bulk_buildable<
+    It, Policy,
+    std::enable_if_t<std::is_base_of_v<std::forward_iterator_tag,
+                                       typename std::iterator_traits<It>::iterator_category>>> {
+    using item = std::remove_cv_t<std::remove_reference_t<decltype(*std::declval<It&>())>>;
+    static constexpr bool check() {
+        if constexpr (Policy::is_map) {
+            return std::is_same_v<item, typename Policy::value_type> ||
+                   std::is_same_v<
+                       item, std::pair<typename Policy::key_type, typename Policy::mapped_type>>;
+        } else {
+            return std::is_same_v<item, typename Policy::key_type>;
+        }
+    }
+    static constexpr bool value = check();
+    static const typename Policy::key_type& key(const item& i) noexcept {
+        if constexpr (Policy::is_map)
+            return i.first;
+        else
+            return i;
+    }
 };
 
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
@@ -422,6 +453,29 @@ public:
         return it;
     }
 
+    // ---- bulk construction --------------------------------------------------------------------
+
+    // Builds this (empty) trie from the elements at [first, last), a forward range whose
+    // elements have a key (key_of_item) and construct a value_type; of equal keys the first
+    // wins, as with one insert after another. Hashes every key once, then builds the trie top
+    // down: at each node the elements are bucketed by their fragment (a stable counting sort,
+    // so equal keys keep their order) and each node is made once, at its final size. Strong
+    // guarantee: on a throw this stays empty.
+    template <class It, class KeyOf>
+    void bulk_build(It first, It last, KeyOf key_of_item) {
+        HAMT_ASSERT(size_ == 0 && root_.tagged == 0);
+        using item_alloc = typename alloc_traits::template rebind_alloc<bulk_item<It>>;
+        std::vector<bulk_item<It>, item_alloc> items{item_alloc(arena_.allocator())};
+        for (It it = first; it != last; ++it)
+            items.push_back({hash_of(key_of_item(*it)), it});
+        if (items.empty()) return;
+        std::vector<bulk_item<It>, item_alloc> scratch(items.size(), items[0],
+                                                       item_alloc(arena_.allocator()));
+        std::size_t count = 0;
+        root_ = build_node(items.data(), items.size(), 0, scratch.data(), key_of_item, count);
+        size_ = count;
+    }
+
     // ---- whole-container operations ---------------------------------------------------------
 
     // Destroys every element and returns all memory; the container is empty afterwards.
@@ -549,6 +603,136 @@ protected:
         it.depth_ = cd;
         it.cur_ = const_cast<value_type*>(p);
         it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
+    }
+
+    template <class It>
+    struct bulk_item {
+        hash_t h;
+        It it;
+    };
+
+    // Items [0, n) share one full hash: keeps the first of each key (in order), returns how many.
+    template <class It, class KeyOf>
+    std::size_t keep_distinct(bulk_item<It>* items, std::size_t n, KeyOf& key_of_item) const {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            bool duplicate = false;
+            for (std::size_t j = 0; j < kept && !duplicate; ++j)
+                duplicate = equal_keys(key_of_item(*items[j].it), key_of_item(*items[i].it));
+            if (!duplicate) items[kept++] = items[i];
+        }
+        return kept;
+    }
+
+    // The node for items [0, n) (n >= 1), which share the fragments of the depths below
+    // `depth` (and, at collision depth, are distinct). Adds the elements made to `count`.
+    template <class It, class KeyOf>
+    slot build_node(bulk_item<It>* items, std::size_t n, unsigned depth, bulk_item<It>* scratch,
+                    KeyOf& key_of_item, std::size_t& count) {
+        value_alloc va = make_value_alloc();
+        pending_block nb;
+        if (depth == cd) {
+            nb.acquire(arena_, layout_t::collision_granules(n));
+            value_type* es = reinterpret_cast<value_type*>(nb.base);
+            std::size_t i = 0;
+            HAMT_TRY {
+                for (; i < n; ++i)
+                    ops::construct(va, es + i, *items[i].it);
+            }
+            HAMT_CATCH_ALL {
+                ops::destroy(va, es, i);
+                HAMT_RETHROW;
+            }
+            count += n;
+            return slot{layout_t::tag(nb.release(), 0), static_cast<bitmap_t>(n),
+                        static_cast<bitmap_t>(n)};
+        }
+        // Order by this level's fragment, stably (equal keys keep their order): insertion sort
+        // for the many small nodes near the bottom, a counting sort for large ones. Then size
+        // each group of one fragment: one distinct key makes an entry, more a child node.
+        struct group {
+            unsigned fragment;
+            std::size_t begin, len;
+        };
+        group groups[br::branches];
+        std::size_t ng = 0;
+        auto frag = [depth](const bulk_item<It>& item) { return br::fragment(item.h, depth); };
+        if (n <= 16) {
+            for (std::size_t i = 1; i < n; ++i) {
+                const bulk_item<It> x = items[i];
+                std::size_t j = i;
+                for (; j > 0 && frag(items[j - 1]) > frag(x); --j)
+                    items[j] = items[j - 1];
+                items[j] = x;
+            }
+            for (std::size_t i = 0; i < n;) {
+                std::size_t j = i + 1;
+                while (j < n && frag(items[j]) == frag(items[i]))
+                    ++j;
+                groups[ng++] = {frag(items[i]), i, j - i};
+                i = j;
+            }
+        } else {
+            std::size_t start[br::branches + 1] = {};
+            for (std::size_t i = 0; i < n; ++i)
+                ++start[frag(items[i]) + 1];
+            for (unsigned f = 0; f < br::branches; ++f)
+                start[f + 1] += start[f];
+            std::size_t next[br::branches];
+            for (unsigned f = 0; f < br::branches; ++f)
+                next[f] = start[f];
+            for (std::size_t i = 0; i < n; ++i)
+                scratch[next[frag(items[i])]++] = items[i];
+            std::copy(scratch, scratch + n, items);
+            for (unsigned f = 0; f < br::branches; ++f)
+                if (start[f + 1] > start[f]) groups[ng++] = {f, start[f], start[f + 1] - start[f]};
+        }
+        bitmap_t datamap = 0, nodemap = 0;
+        std::size_t nc = 0, ne = 0;
+        for (std::size_t g = 0; g < ng; ++g) {
+            group& gr = groups[g];
+            if (gr.len > 1) {
+                bulk_item<It>* first_item = items + gr.begin;
+                bool one_hash = true;
+                for (std::size_t i = 1; i < gr.len && one_hash; ++i)
+                    one_hash = first_item[i].h == first_item[0].h;
+                if (one_hash) gr.len = keep_distinct(first_item, gr.len, key_of_item);
+            }
+            const bitmap_t bit = static_cast<bitmap_t>(bitmap_t(1) << gr.fragment);
+            if (gr.len == 1) {
+                datamap |= bit;
+                ++ne;
+            } else {
+                nodemap |= bit;
+                ++nc;
+            }
+        }
+        nb.acquire(arena_, layout_t::node_granules(nc, ne));
+        value_type* es = layout_t::entries_after(nb.base, nc);
+        std::size_t built_children = 0, built_entries = 0;
+        const std::size_t count_before = count;
+        HAMT_TRY {
+            for (std::size_t g = 0; g < ng; ++g) {
+                const group& gr = groups[g];
+                if (gr.len == 1) {
+                    ops::construct(va, es + built_entries, *items[gr.begin].it);
+                    ++built_entries;
+                } else {
+                    ::new (static_cast<void*>(nb.base + built_children * C)) slot(build_node(
+                        items + gr.begin, gr.len, depth + 1, scratch, key_of_item, count));
+                    ++built_children;
+                }
+            }
+        }
+        HAMT_CATCH_ALL {
+            ops::destroy(va, es, built_entries);
+            for (std::size_t c = 0; c < built_children; ++c)
+                destroy_subtree(*layout_t::slot_at(nb.base + c * C), depth + 1, true);
+            count = count_before;
+            HAMT_RETHROW;
+        }
+        count += ne;
+        return slot{layout_t::tag(nb.release(), 0), datamap, nodemap};
     }
 
     // ---- ownership (shared) -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 # Build settings for hamt's own tests, benchmarks and examples (not for consumers).
 option(HAMT_WERROR "Treat warnings as errors in hamt's own targets" ON)
 option(HAMT_SANITIZE "Build hamt's own targets with AddressSanitizer and UBSan, nodes unpooled" OFF)
+option(HAMT_TSAN "Build hamt's own targets with ThreadSanitizer (clang or gcc), nodes unpooled" OFF)
 option(HAMT_NO_POOL "Build hamt's own targets with HAMT_NO_POOL (every node from the allocator)" OFF)
 option(HAMT_NO_EXCEPTIONS "Build hamt's own targets with -fno-exceptions (tests that need exceptions are skipped)" OFF)
 
@@ -23,5 +24,15 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(hamt_project_options INTERFACE
       -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
     target_link_options(hamt_project_options INTERFACE -fsanitize=address,undefined)
+  endif()
+  if(HAMT_TSAN)
+    # ThreadSanitizer (not combinable with HAMT_SANITIZE's ASan); every node from the allocator,
+    # as for HAMT_SANITIZE, so each node's lifetime is an allocation TSan sees.
+    if(HAMT_SANITIZE)
+      message(FATAL_ERROR "HAMT_TSAN and HAMT_SANITIZE cannot be combined (TSan excludes ASan)")
+    endif()
+    target_compile_definitions(hamt_project_options INTERFACE HAMT_NO_POOL)
+    target_compile_options(hamt_project_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(hamt_project_options INTERFACE -fsanitize=thread)
   endif()
 endif()

@@ -3,9 +3,13 @@
 // ephemeral updates; find, iterate and copy use the persistent map. Copy is O(1) for immer
 // (a reference count), measured all the same.
 #include "persistent.hpp"
+#include "structural.hpp"
 
+#include <immer/algorithm.hpp>
 #include <immer/map.hpp>
 #include <immer/map_transient.hpp>
+#include <immer/set.hpp>
+#include <immer/set_transient.hpp>
 
 namespace hb {
 namespace {
@@ -46,16 +50,56 @@ struct immer_adapter {
     std::size_t size() const { return in_transient ? t.size() : m.size(); }
 };
 
+// immer::set: its diff; union, intersection and difference element by element through a
+// transient (immer has no set algebra).
+template <class K>
+struct immer_structural {
+    using key_type = K;
+    using set_type = immer::set<K>;
+    static set_type build(const std::vector<K>& keys, std::size_t n) {
+        auto t = set_type().transient();
+        for (std::size_t i = 0; i < n; ++i)
+            t.insert(keys[i]);
+        return t.persistent();
+    }
+    static set_type insert(set_type&& s, const K& k) { return std::move(s).insert(k); }
+    static set_type erase(set_type&& s, const K& k) { return std::move(s).erase(k); }
+    template <class F>
+    static void diff(const set_type& a, const set_type& b, F& added, F& removed) {
+        immer::diff(a, b, added, removed);
+    }
+    static set_type unite(const set_type& a, const set_type& b) {
+        auto t = a.transient();
+        for (const K& k : b)
+            t.insert(k);
+        return t.persistent();
+    }
+    static set_type intersect(const set_type& a, const set_type& b) {
+        auto t = set_type().transient();
+        for (const K& k : a)
+            if (b.count(k)) t.insert(k);
+        return t.persistent();
+    }
+    static set_type subtract(const set_type& a, const set_type& b) {
+        auto t = a.transient();
+        for (const K& k : b)
+            t.erase(k);
+        return t.persistent();
+    }
+};
+
 } // namespace
 
 void add_immer(Registry& reg, const Config& cfg) {
     add_cases<immer_adapter<std::int64_t>>(reg, cfg, "immer", {});
     add_persistent_cases<set_erase_persistent<immer::map<std::int64_t, value_type>>>(reg, cfg,
                                                                                      "immer");
+    add_structural_cases<immer_structural<std::int64_t>>(reg, cfg, "immer");
     if (cfg.strings) {
         add_cases<immer_adapter<std::string>>(reg, cfg, "immer", {});
         add_persistent_cases<set_erase_persistent<immer::map<std::string, value_type>>>(reg, cfg,
                                                                                         "immer");
+        add_structural_cases<immer_structural<std::string>>(reg, cfg, "immer");
     }
 }
 

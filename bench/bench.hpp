@@ -429,5 +429,11 @@ void add_absl(Registry&, const Config&);
 void add_immer(Registry&, const Config&);
 // Loads each library with dlopen; returns false (and says why on stderr) if one fails.
 bool add_libhamt(Registry&, const Config&, const std::vector<std::string>& paths);
+// The first plain (no table cache) libhamt that add_libhamt loaded, or "".
+const std::string& libhamt_plain_path();
+// libhamt's persistent API (hamt_pset, hamt_premove) on that build: persistent_insert and
+// persistent_erase, with its default allocator and, when built with Boehm GC, with the
+// collector (impl_libhamt_pset.cpp). Returns false (and says why) if it cannot be used.
+bool add_libhamt_pset(Registry&, const Config&, const std::string& plain_path);
 
 } // namespace hb

@@ -6,17 +6,14 @@
 // compiled with WITH_TABLE_CACHE so that struct hamt_config has its `cache` field. A plain
 // build reads only the fields before it, so the same config serves both builds.
 //
-// Keys and values are pointers into the workload's arrays (libhamt stores pointers). The hash
-// callback gives each generation a different hash (libhamt asks for a new one every 6 levels):
-// a 64-bit mixer of (key ^ generation * constant) for integers, XXH3 seeded with the
-// generation for strings, truncated to 32 bits.
+// Keys and values are pointers into the workload's arrays (libhamt stores pointers); the key
+// callbacks are in libhamt_common.hpp. The persistent API (hamt_pset) is measured by
+// impl_libhamt_pset.cpp on the plain build loaded here (libhamt_plain_path()).
 #include "bench.hpp"
+#include "libhamt_common.hpp"
 
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 extern "C" {
 #include <cache.h>
@@ -60,39 +57,9 @@ struct libhamt_api {
     std::size_t cache_bytes = 0; // heap taken by creating that cache
 };
 
-template <class F>
-bool resolve(void* handle, const char* name, F& out) {
-    void* p = dlsym(handle, name);
-    if (p == nullptr) return false;
-    static_assert(sizeof(F) == sizeof(void*), "function and data pointers differ in size");
-    std::memcpy(&out, &p, sizeof p); // ISO C++ has no cast from void* to a function pointer
-    return true;
-}
-
-std::uint64_t mix64(std::uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-template <class K>
-std::uint32_t key_hash(const void* key, const std::size_t gen) {
-    if constexpr (std::is_same_v<K, std::string>) {
-        const auto& s = *static_cast<const std::string*>(key);
-        return static_cast<std::uint32_t>(XXH3_64bits_withSeed(s.data(), s.size(), gen));
-    } else {
-        std::uint64_t k = static_cast<std::uint64_t>(*static_cast<const K*>(key));
-        return static_cast<std::uint32_t>(mix64(k ^ (gen * 0x9E3779B97F4A7C15ULL)));
-    }
-}
-
-template <class K>
-int key_cmp(const void* lhs, const void* rhs) {
-    return *static_cast<const K*>(lhs) == *static_cast<const K*>(rhs) ? 0 : 1;
-}
+using libhamt_common::key_cmp;
+using libhamt_common::key_hash;
+using libhamt_common::resolve;
 
 // An allocator that counts, for telling a table-cache build from a plain one: a plain build
 // allocates tables through the trie's allocator, a cache build takes them from its cache.
@@ -237,7 +204,13 @@ struct libhamt_adapter {
     std::size_t size() const { return api->size(h); }
 };
 
+std::string plain_path; // the first plain build loaded, for impl_libhamt_pset.cpp
+
 } // namespace
+
+const std::string& libhamt_plain_path() {
+    return plain_path;
+}
 
 bool add_libhamt(Registry& reg, const Config& cfg, const std::vector<std::string>& paths) {
     // Loaded libraries stay loaded for the whole run.
@@ -268,6 +241,7 @@ bool add_libhamt(Registry& reg, const Config& cfg, const std::vector<std::string
         // the context as "cache bytes"), and its tables have the same size as a plain build's.
         std::vector<std::string> skip;
         if (api->table_cache) skip.push_back("memory");
+        if (!api->table_cache && plain_path.empty()) plain_path = path;
         const libhamt_api* p = api.get();
         loaded.push_back(std::move(api));
         add_cases<libhamt_adapter<std::int64_t>>(reg, cfg, label, {p}, skip);

@@ -60,9 +60,11 @@ std::size_t to_size(const std::string& flag, const std::string& v) {
 }
 
 int impl_rank(const std::string& impl) {
-    static const std::vector<std::string> order{"hamt",  "hamt_persistent", "hamt_persistent_st",
-                                                "std",   "absl_flat",       "absl_node",
-                                                "immer", "libhamt",         "libhamt_cache"};
+    static const std::vector<std::string> order{
+        "hamt",         "hamt_persistent", "hamt_persistent_st",
+        "std",          "absl_flat",       "absl_node",
+        "immer",        "libhamt",         "libhamt_cache",
+        "libhamt_pset", "libhamt_pset_gc"};
     auto it = std::find(order.begin(), order.end(), impl);
     return static_cast<int>(it - order.begin());
 }
@@ -158,6 +160,9 @@ int main(int argc, char** argv) {
     if (!libhamt.empty()) {
 #if defined(HAMT_BENCH_HAVE_LIBHAMT)
         if (!hb::add_libhamt(reg, cfg, libhamt)) return 1;
+        // hamt_pset on the plain build; a library without it is a message, not a failure.
+        if (!hb::libhamt_plain_path().empty())
+            hb::add_libhamt_pset(reg, cfg, hb::libhamt_plain_path());
 #else
         std::fprintf(stderr, "hamt_bench: built without libhamt support (configure with "
                              "HAMT_BENCH_LIBHAMT_LIBRARY and HAMT_BENCH_LIBHAMT_INCLUDE_DIR)\n");

@@ -32,9 +32,11 @@ COLORS = {
     "immer": "#9467bd",
     "libhamt": "#ff7f0e",
     "libhamt_cache": "#8c564b",
+    "libhamt_pset": "#bcbd22",
+    "libhamt_pset_gc": "#17becf",
 }
 MARKERS = {"hamt": "o", "hamt_persistent": "h", "hamt_persistent_st": "p", "std": "s", "absl_flat": "^", "absl_node": "v", "immer": "D",
-           "libhamt": "P", "libhamt_cache": "X"}
+           "libhamt": "P", "libhamt_cache": "X", "libhamt_pset": "*", "libhamt_pset_gc": "d"}
 KEY_TITLE = {"int64": "int64 keys, int64 values",
              "string": "std::string keys (20-28 characters), int64 values"}
 

@@ -42,7 +42,7 @@ NOISY = 0.15  # interquartile range / median above which a cell is marked ~
 MIN_SHARE = 0.9  # runs whose thread had the CPU less than this share of the time are set aside
 MIN_CLEAN = 3  # ...when at least this many runs (or round pairs) remain
 IMPLS = ["hamt", "hamt_persistent", "hamt_persistent_st", "std", "absl_flat", "absl_node",
-         "immer", "libhamt", "libhamt_cache"]
+         "immer", "libhamt", "libhamt_cache", "libhamt_pset", "libhamt_pset_gc"]
 IMPL_LABEL = {
     "hamt": "hamt::map",
     "hamt_persistent": "hamt::persistent_map",
@@ -53,6 +53,8 @@ IMPL_LABEL = {
     "immer": "immer::map",
     "libhamt": "libhamt",
     "libhamt_cache": "libhamt+cache",
+    "libhamt_pset": "libhamt hamt_pset",
+    "libhamt_pset_gc": "libhamt hamt_pset+GC",
 }
 ERROR_MEANING = {
     "insert": "entries missing after inserting every key",
@@ -514,6 +516,18 @@ def main():
         notes.append("libhamt stores pointers to keys and values held outside the trie (here "
                      "16 bytes per int64 entry, plus the string for string keys), not counted "
                      "in its bytes/entry; it has no copy.")
+    if "libhamt_pset" in impls:
+        notes.append("libhamt hamt_pset: libhamt's persistent API (hamt_pset, hamt_premove) on its "
+                     "plain build with its default allocator (malloc/free). libhamt frees no node "
+                     "of a replaced version, so every update leaks the path it copied (over a "
+                     "kilobyte per insert at 100K keys); the benchmark links each block into a list "
+                     "(a 16-byte header) and frees the list after each timed run. No "
+                     "persistent_insert_move row (libhamt has no in-place update: it would be "
+                     "the same loop), no snapshot_memory or == rows.")
+    if "libhamt_pset_gc" in impls:
+        notes.append("libhamt hamt_pset+GC: the same with Boehm GC as its allocator ({GC_malloc, "
+                     "GC_realloc, a no-op free}, as libhamt's README runs it); collections "
+                     "happen inside the timed loops.")
     all_runs = [r for rs in runs.values() for r in rs if "share" in r]
     preempted = [r for r in all_runs if r["share"] < MIN_SHARE]
     if preempted:

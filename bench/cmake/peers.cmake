@@ -315,8 +315,8 @@ endfunction()
 
 # hamt_bench_find_gc(): Boehm GC, for libhamt's persistent API (hamt_pset) the way libhamt's
 # README runs it: struct hamt_allocator {GC_malloc, GC_realloc, a no-op free}, given to
-# hamt_create at run time. libhamt itself is built the same way for it (the plain build,
-# HAMT_BENCH_LIBHAMT_GC_LIBRARY in bench/CMakeLists.txt). Defines target hamt_bench_gc.
+# hamt_create at run time, on the plain build (bench/impl_libhamt_pset.cpp). Defines target
+# hamt_bench_gc.
 function(hamt_bench_find_gc)
   find_path(HAMT_BENCH_GC_INCLUDE_DIR gc.h PATH_SUFFIXES gc)
   find_library(HAMT_BENCH_GC_LIBRARY NAMES gc)

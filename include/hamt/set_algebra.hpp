@@ -13,21 +13,58 @@
 // Results are in canonical form (they are made by the engine's own insert and erase).
 // Sharing: union and intersection start from a transient of `a`, so every subtree of `a` the
 // result does not change is a's own node; difference and symmetric difference are built from
-// the elements the walk reports. merge_with and intersect_with call f exactly once for every
-// key in both inputs, shared subtrees included (f need not be idempotent), so they visit every
-// element of `b` (merge_with) or `a` (intersect_with). Both inputs must hash alike (one hash
-// function), as for ==. Strong guarantee: a throw (allocator, element copy, f, the hash of an
-// inserted element) leaves both inputs as they were and leaks nothing.
+// the elements the walk reports, in one pass (bulk construction). merge_with and intersect_with
+// call f exactly once for every key in both inputs, shared subtrees included (f need not be
+// idempotent), so they visit every element of `b` (merge_with) or `a` (intersect_with). Both inputs
+// must hash alike (one hash function), as for ==. Strong guarantee: a throw (allocator, element
+// copy, f, the hash of an inserted element) leaves both inputs as they were and leaks nothing.
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "diff.hpp"
 #include "persistent_map.hpp"
 #include "persistent_set.hpp"
 
 namespace hamt {
+
+namespace detail {
+// Reads a vector of pointers to elements as a forward range of elements.
+template <class V>
+struct deref_iterator {
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = V;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const value_type*;
+    using reference = const value_type&;
+    const value_type* const* p;
+    reference operator*() const { return **p; }
+    deref_iterator& operator++() {
+        ++p;
+        return *this;
+    }
+    deref_iterator operator++(int) {
+        deref_iterator old = *this;
+        ++p;
+        return old;
+    }
+    bool operator==(const deref_iterator& o) const { return p == o.p; }
+    bool operator!=(const deref_iterator& o) const { return p != o.p; }
+};
+
+// The elements a walk reported, gathered as pointers into the inputs, built in one pass.
+template <class S>
+S build_from_pointers(const S& like, const std::vector<const typename S::value_type*>& items) {
+    typename S::transient_type t(0, like.hash_function(), like.key_eq(), like.get_allocator());
+    using it = deref_iterator<typename S::value_type>;
+    t.insert(it{items.data()}, it{items.data() + items.size()});
+    return std::move(t).persistent();
+}
+} // namespace detail
 
 // ---- persistent_set -------------------------------------------------------------------------
 
@@ -56,22 +93,20 @@ template <class K, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_set<K, H, E, A, P, B>
 set_difference(const persistent_set<K, H, E, A, P, B>& a,
                const persistent_set<K, H, E, A, P, B>& b) {
-    typename persistent_set<K, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
-                                                                a.get_allocator());
+    std::vector<const K*> only_a;
     diff(
-        a, b, [](const K&) {}, [&](const K& k) { t.insert(k); });
-    return std::move(t).persistent();
+        a, b, [](const K&) {}, [&](const K& k) { only_a.push_back(&k); });
+    return detail::build_from_pointers(a, only_a);
 }
 
 template <class K, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_set<K, H, E, A, P, B>
 set_symmetric_difference(const persistent_set<K, H, E, A, P, B>& a,
                          const persistent_set<K, H, E, A, P, B>& b) {
-    typename persistent_set<K, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
-                                                                a.get_allocator());
-    diff(
-        a, b, [&](const K& k) { t.insert(k); }, [&](const K& k) { t.insert(k); });
-    return std::move(t).persistent();
+    std::vector<const K*> one_side;
+    auto take = [&](const K& k) { one_side.push_back(&k); };
+    diff(a, b, take, take);
+    return detail::build_from_pointers(a, one_side);
 }
 
 // Every element of a is in b.
@@ -137,11 +172,11 @@ template <class K, class T, class H, class E, class A, class P, unsigned B>
 set_difference(const persistent_map<K, T, H, E, A, P, B>& a,
                const persistent_map<K, T, H, E, A, P, B>& b) {
     using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
-    typename persistent_map<K, T, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
-                                                                   a.get_allocator());
+    std::vector<const V*> only_a;
     diff(
-        a, b, [](const V&) {}, [&](const V& v) { t.insert(v); }, [](const V&, const V&) {});
-    return std::move(t).persistent();
+        a, b, [](const V&) {}, [&](const V& v) { only_a.push_back(&v); },
+        [](const V&, const V&) {});
+    return detail::build_from_pointers(a, only_a);
 }
 
 // Keys of either; for a key in both, the value f(key, a_value, b_value), f called once per

@@ -1,6 +1,8 @@
-// Set algebra on persistent_set and persistent_map, driven by hamt::diff: the walk over both
-// inputs skips every subtree they share, so for versions derived from one another the work
-// follows what differs, not the size.
+// Set algebra on persistent_set and persistent_map. For related inputs (versions derived from
+// one another: they share nodes) it is driven by hamt::diff, whose walk over both inputs skips
+// every subtree they share, so the work follows what differs, not the size. For unrelated inputs
+// (no node in common at the top) the set operations look elements up instead, and return an
+// input itself when the result equals it.
 //
 //  persistent_set:  set_union(a, b)  a | b        set_intersection(a, b)  a & b
 //                   set_difference(a, b)  a - b   set_symmetric_difference(a, b)  a ^ b
@@ -33,6 +35,12 @@
 namespace hamt {
 
 namespace detail {
+template <class C>
+bool inputs_related(const C& a, const C& b) {
+    using access = trie_access<structure_tag>;
+    return access::related(access::engine(a), access::engine(b));
+}
+
 // Reads a vector of pointers to elements as a forward range of elements.
 template <class V>
 struct deref_iterator {
@@ -73,8 +81,12 @@ template <class K, class H, class E, class A, class P, unsigned B>
 set_union(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
     if (a.size() < b.size()) return set_union(b, a); // fewer elements to add
     auto t = a.transient();
-    diff(
-        a, b, [&](const K& k) { t.insert(k); }, [](const K&) {});
+    if (detail::inputs_related(a, b))
+        diff(
+            a, b, [&](const K& k) { t.insert(k); }, [](const K&) {});
+    else
+        for (const K& k : b)
+            t.insert(k);
     return std::move(t).persistent();
 }
 
@@ -83,10 +95,17 @@ template <class K, class H, class E, class A, class P, unsigned B>
 set_intersection(const persistent_set<K, H, E, A, P, B>& a,
                  const persistent_set<K, H, E, A, P, B>& b) {
     if (a.size() > b.size()) return set_intersection(b, a); // fewer elements to remove
-    auto t = a.transient();
-    diff(
-        a, b, [](const K&) {}, [&](const K& k) { t.erase(k); });
-    return std::move(t).persistent();
+    if (detail::inputs_related(a, b)) {
+        auto t = a.transient();
+        diff(
+            a, b, [](const K&) {}, [&](const K& k) { t.erase(k); });
+        return std::move(t).persistent();
+    }
+    std::vector<const K*> common;
+    for (const K& k : a)
+        if (b.contains(k)) common.push_back(&k);
+    if (common.size() == a.size()) return a;
+    return detail::build_from_pointers(a, common);
 }
 
 template <class K, class H, class E, class A, class P, unsigned B>
@@ -94,8 +113,14 @@ template <class K, class H, class E, class A, class P, unsigned B>
 set_difference(const persistent_set<K, H, E, A, P, B>& a,
                const persistent_set<K, H, E, A, P, B>& b) {
     std::vector<const K*> only_a;
-    diff(
-        a, b, [](const K&) {}, [&](const K& k) { only_a.push_back(&k); });
+    if (detail::inputs_related(a, b)) {
+        diff(
+            a, b, [](const K&) {}, [&](const K& k) { only_a.push_back(&k); });
+    } else {
+        for (const K& k : a)
+            if (!b.contains(k)) only_a.push_back(&k);
+        if (only_a.size() == a.size()) return a;
+    }
     return detail::build_from_pointers(a, only_a);
 }
 

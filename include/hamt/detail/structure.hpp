@@ -118,6 +118,20 @@ struct trie_access<structure_tag> {
                 a.tagged ? layout_t::entries_after(layout_t::base(a), anc) : nullptr;
             const value_type* eb =
                 b.tagged ? layout_t::entries_after(layout_t::base(b), bnc) : nullptr;
+            if (a.datamap == b.datamap && a.nodemap == b.nodemap) {
+                // The usual case between related versions: the same shape, a few slots apart.
+                for (std::size_t i = 0, ne = layout_t::entry_count(a); i < ne; ++i) {
+                    if (same_key(ea[i], eb[i])) {
+                        matched(ea[i], eb[i]);
+                    } else {
+                        removed(ea[i]);
+                        added(eb[i]);
+                    }
+                }
+                for (std::size_t c = 0; c < anc; ++c)
+                    walk(*layout_t::child(a, c), *layout_t::child(b, c), depth + 1);
+                return;
+            }
             std::size_t ai = 0, bi = 0, ac = 0, bc = 0; // next entry / child of each
             for (bitmap_t all = a.datamap | a.nodemap | b.datamap | b.nodemap; all;
                  all &= static_cast<bitmap_t>(all - 1)) {
@@ -157,6 +171,31 @@ struct trie_access<structure_tag> {
                      Changed& changed) {
         differ<Trie, Added, Removed, Changed> d{before, added, removed, changed};
         d.walk(before.root_, after.root_, 0);
+    }
+
+    // Whether the two tries share any node at the top two levels: versions derived from one
+    // another do (an update copies one path), independently built tries never do. Set algebra
+    // walks related inputs together and looks elements up otherwise.
+    template <class Trie>
+    static bool related(const Trie& a, const Trie& b) {
+        using layout_t = typename Trie::layout_t;
+        const auto& ra = a.root_;
+        const auto& rb = b.root_;
+        if (ra.tagged == 0 || rb.tagged == 0) return false;
+        if (layout_t::base(ra) == layout_t::base(rb)) return true;
+        if (layout_t::collision_depth == 0) return false;
+        using bitmap_t = decltype(ra.nodemap);
+        std::size_t ac = 0, bc = 0;
+        for (bitmap_t all = ra.nodemap | rb.nodemap; all; all &= static_cast<bitmap_t>(all - 1)) {
+            const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
+            if ((ra.nodemap & bit) && (rb.nodemap & bit) &&
+                layout_t::base(*layout_t::child(ra, ac)) ==
+                    layout_t::base(*layout_t::child(rb, bc)))
+                return true;
+            ac += (ra.nodemap & bit) != 0;
+            bc += (rb.nodemap & bit) != 0;
+        }
+        return false;
     }
 
     // Bytes of the node blocks reachable from both tries, each counted once. A node sits where

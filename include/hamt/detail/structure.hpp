@@ -173,29 +173,49 @@ struct trie_access<structure_tag> {
         d.walk(before.root_, after.root_, 0);
     }
 
-    // Whether the two tries share any node at the top two levels: versions derived from one
-    // another do (an update copies one path), independently built tries never do. Set algebra
-    // walks related inputs together and looks elements up otherwise.
+    // Whether the two tries share nodes: versions derived from one another do (an update copies
+    // one path; even many edits leave most of the bottom nodes shared), independently built
+    // tries never do. Probes one path down from each child of the roots that both have, so
+    // O(branches x depth). Set algebra walks related inputs together and looks elements up
+    // otherwise.
     template <class Trie>
     static bool related(const Trie& a, const Trie& b) {
         using layout_t = typename Trie::layout_t;
-        const auto& ra = a.root_;
-        const auto& rb = b.root_;
-        if (ra.tagged == 0 || rb.tagged == 0) return false;
-        if (layout_t::base(ra) == layout_t::base(rb)) return true;
-        if (layout_t::collision_depth == 0) return false;
-        using bitmap_t = decltype(ra.nodemap);
-        std::size_t ac = 0, bc = 0;
-        for (bitmap_t all = ra.nodemap | rb.nodemap; all; all &= static_cast<bitmap_t>(all - 1)) {
-            const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
-            if ((ra.nodemap & bit) && (rb.nodemap & bit) &&
-                layout_t::base(*layout_t::child(ra, ac)) ==
-                    layout_t::base(*layout_t::child(rb, bc)))
-                return true;
-            ac += (ra.nodemap & bit) != 0;
-            bc += (rb.nodemap & bit) != 0;
-        }
-        return false;
+        using slot = typename Trie::slot;
+        using bitmap_t = decltype(a.root_.nodemap);
+        constexpr unsigned cd = layout_t::collision_depth;
+        if (a.root_.tagged == 0 || b.root_.tagged == 0) return false;
+        // The children of both nodes at their common fragments, in order.
+        auto common = [](const slot& x, const slot& y, auto&& visit) {
+            std::size_t xc = 0, yc = 0;
+            for (bitmap_t all = x.nodemap | y.nodemap; all; all &= static_cast<bitmap_t>(all - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
+                if ((x.nodemap & bit) && (y.nodemap & bit))
+                    if (visit(*layout_t::child(x, xc), *layout_t::child(y, yc))) return true;
+                xc += (x.nodemap & bit) != 0;
+                yc += (y.nodemap & bit) != 0;
+            }
+            return false;
+        };
+        if (layout_t::base(a.root_) == layout_t::base(b.root_)) return true;
+        return common(a.root_, b.root_, [&](const slot& x0, const slot& y0) {
+            const slot* x = &x0;
+            const slot* y = &y0;
+            for (unsigned depth = 1;; ++depth) {
+                if (layout_t::base(*x) == layout_t::base(*y)) return true;
+                if (depth >= cd) return false;
+                const slot* nx = nullptr;
+                const slot* ny = nullptr;
+                common(*x, *y, [&](const slot& cx, const slot& cy) {
+                    nx = &cx;
+                    ny = &cy;
+                    return true; // the first common child
+                });
+                if (!nx) return false;
+                x = nx;
+                y = ny;
+            }
+        });
     }
 
     // Bytes of the node blocks reachable from both tries, each counted once. A node sits where

@@ -16,6 +16,7 @@
 #include "bench_config.hpp"
 #include "heap.hpp"
 #include "persistent.hpp"
+#include "structural.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -61,10 +62,9 @@ std::size_t to_size(const std::string& flag, const std::string& v) {
 
 int impl_rank(const std::string& impl) {
     static const std::vector<std::string> order{
-        "hamt",         "hamt_persistent", "hamt_persistent_st",
-        "std",          "absl_flat",       "absl_node",
-        "immer",        "libhamt",         "libhamt_cache",
-        "libhamt_pset", "libhamt_pset_gc"};
+        "hamt",    "hamt_persistent", "hamt_persistent_st", "hamt_elementwise",
+        "std",     "absl_flat",       "absl_node",          "immer",
+        "libhamt", "libhamt_cache",   "libhamt_pset",       "libhamt_pset_gc"};
     auto it = std::find(order.begin(), order.end(), impl);
     return static_cast<int>(it - order.begin());
 }
@@ -73,6 +73,8 @@ int op_rank(const std::string& op) {
     std::vector<std::string> ops = hb::op_names();
     const auto& persistent = hb::persistent_op_names();
     ops.insert(ops.end(), persistent.begin(), persistent.end());
+    const auto& structural = hb::structural_op_names();
+    ops.insert(ops.end(), structural.begin(), structural.end());
     return static_cast<int>(std::find(ops.begin(), ops.end(), op) - ops.begin());
 }
 

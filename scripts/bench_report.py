@@ -41,12 +41,13 @@ OP_LABEL = {
 NOISY = 0.15  # interquartile range / median above which a cell is marked ~
 MIN_SHARE = 0.9  # runs whose thread had the CPU less than this share of the time are set aside
 MIN_CLEAN = 3  # ...when at least this many runs (or round pairs) remain
-IMPLS = ["hamt", "hamt_persistent", "hamt_persistent_st", "std", "absl_flat", "absl_node",
+IMPLS = ["hamt", "hamt_persistent", "hamt_persistent_st", "hamt_elementwise", "std", "absl_flat", "absl_node",
          "immer", "libhamt", "libhamt_cache", "libhamt_pset", "libhamt_pset_gc"]
 IMPL_LABEL = {
     "hamt": "hamt::map",
     "hamt_persistent": "hamt::persistent_map",
     "hamt_persistent_st": "hamt::persistent_map (single_thread)",
+    "hamt_elementwise": "hamt element-wise (transient)",
     "std": "std::unordered_map",
     "absl_flat": "absl::flat_hash_map",
     "absl_node": "absl::node_hash_map",

@@ -31,6 +31,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_report as br  # noqa: E402  (labels, machine description)
 

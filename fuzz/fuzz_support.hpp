@@ -1,4 +1,5 @@
-// Shared machinery of the hamt fuzz targets (fuzz_map.cpp, fuzz_set.cpp): the input reader,
+// Shared machinery of the hamt fuzz targets (fuzz_map.cpp, fuzz_set.cpp, and the reader,
+// elements, hashers, allocator and dispatch for fuzz_persistent.cpp): the input reader,
 // the hashers, allocator and element type the variants are instantiated with, and the driver
 // that runs an input as a program of operations over several containers, each checked against
 // a std::unordered_map / std::unordered_set model.
@@ -1173,15 +1174,16 @@ private:
     mutable std::vector<const value_type*> order_; // check_suffix's scratch
 };
 
-// Runs one input on container type C; afterwards every node was returned to the allocator
-// that gave it and every tracked element was destroyed.
-template <class C>
+// Runs one input on container type C with Driver (driver, or fuzz_persistent.cpp's driver of
+// persistent versions); afterwards every node was returned to the allocator that gave it and
+// every tracked element was destroyed.
+template <class C, template <class> class Driver = driver>
 void run(reader& in, const char* name) {
     context::variant = name;
     context::op = "setup";
     context::op_index = -1;
     {
-        driver<C> d(in);
+        Driver<C> d(in);
         d.run();
     }
     context::op = "teardown";

@@ -82,7 +82,7 @@ set_union(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, 
     if (a.size() < b.size()) return set_union(b, a); // fewer elements to add
     auto t = a.transient();
     if (detail::inputs_related(a, b))
-        diff(
+        hamt::diff(
             a, b, [&](const K& k) { t.insert(k); }, [](const K&) {});
     else
         for (const K& k : b)
@@ -97,7 +97,7 @@ set_intersection(const persistent_set<K, H, E, A, P, B>& a,
     if (a.size() > b.size()) return set_intersection(b, a); // fewer elements to remove
     if (detail::inputs_related(a, b)) {
         auto t = a.transient();
-        diff(
+        hamt::diff(
             a, b, [](const K&) {}, [&](const K& k) { t.erase(k); });
         return std::move(t).persistent();
     }
@@ -114,13 +114,14 @@ set_difference(const persistent_set<K, H, E, A, P, B>& a,
                const persistent_set<K, H, E, A, P, B>& b) {
     std::vector<const K*> only_a;
     if (detail::inputs_related(a, b)) {
-        diff(
+        hamt::diff(
             a, b, [](const K&) {}, [&](const K& k) { only_a.push_back(&k); });
     } else {
         for (const K& k : a)
             if (!b.contains(k)) only_a.push_back(&k);
         if (only_a.size() == a.size()) return a;
     }
+    if (only_a.size() == a.size()) return a;
     return detail::build_from_pointers(a, only_a);
 }
 
@@ -128,30 +129,32 @@ template <class K, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_set<K, H, E, A, P, B>
 set_symmetric_difference(const persistent_set<K, H, E, A, P, B>& a,
                          const persistent_set<K, H, E, A, P, B>& b) {
+    if (b.empty()) return a;
+    if (a.empty()) return b;
     std::vector<const K*> one_side;
     auto take = [&](const K& k) { one_side.push_back(&k); };
-    diff(a, b, take, take);
+    hamt::diff(a, b, take, take);
     return detail::build_from_pointers(a, one_side);
 }
 
 // Every element of a is in b.
 template <class K, class H, class E, class A, class P, unsigned B>
-bool is_subset(const persistent_set<K, H, E, A, P, B>& a,
-               const persistent_set<K, H, E, A, P, B>& b) {
+[[nodiscard]] bool is_subset(const persistent_set<K, H, E, A, P, B>& a,
+                             const persistent_set<K, H, E, A, P, B>& b) {
     if (a.size() > b.size()) return false;
     bool subset = true;
-    diff(
+    hamt::diff(
         a, b, [](const K&) {}, [&](const K&) { subset = false; });
     return subset;
 }
 
 // No element is in both.
 template <class K, class H, class E, class A, class P, unsigned B>
-bool is_disjoint(const persistent_set<K, H, E, A, P, B>& a,
-                 const persistent_set<K, H, E, A, P, B>& b) {
+[[nodiscard]] bool is_disjoint(const persistent_set<K, H, E, A, P, B>& a,
+                               const persistent_set<K, H, E, A, P, B>& b) {
     // Elements reported by the walk are in one input only; the others are in both.
     std::size_t one_side = 0;
-    diff(
+    hamt::diff(
         a, b, [&](const K&) { ++one_side; }, [&](const K&) { ++one_side; });
     return one_side == a.size() + b.size();
 }
@@ -186,7 +189,7 @@ set_union(const persistent_map<K, T, H, E, A, P, B>& a,
           const persistent_map<K, T, H, E, A, P, B>& b) {
     using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
     auto t = a.transient();
-    diff(
+    hamt::diff(
         a, b, [&](const V& v) { t.insert(v); }, [](const V&) {}, [](const V&, const V&) {});
     return std::move(t).persistent();
 }
@@ -198,9 +201,10 @@ set_difference(const persistent_map<K, T, H, E, A, P, B>& a,
                const persistent_map<K, T, H, E, A, P, B>& b) {
     using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
     std::vector<const V*> only_a;
-    diff(
+    hamt::diff(
         a, b, [](const V&) {}, [&](const V& v) { only_a.push_back(&v); },
         [](const V&, const V&) {});
+    if (only_a.size() == a.size()) return a;
     return detail::build_from_pointers(a, only_a);
 }
 

@@ -90,6 +90,10 @@ public:
     container_base(const container_base& other)
         : container_base(
               other, alloc_traits::select_on_container_copy_construction(other.get_allocator())) {}
+    // Exclusive ownership only. With shared ownership copy_from shares other's nodes, which
+    // would then be freed through `alloc`, not the allocator that made them; and the transients
+    // (which inherit these constructors) are move-only.
+    template <bool S = Ownership::shared, std::enable_if_t<!S, int> = 0>
     container_base(const container_base& other, const Allocator& alloc)
         : t_(other.t_.hash_function(), other.t_.key_eq(), alloc) {
         t_.copy_from(other.t_);

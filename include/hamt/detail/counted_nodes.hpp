@@ -75,18 +75,23 @@ struct node_block_cache {
             state& s = local();
             s.closed = true;
             std::allocator<unit> a;
-            for (std::size_t units = 1; units <= cached_units; ++units)
+            for (std::size_t units = 1; units <= cached_units; ++units) {
                 for (free_block* b = s.heads[units]; b;) {
                     free_block* next = b->next;
                     a.deallocate(reinterpret_cast<unit*>(b), units);
                     b = next;
                 }
+                // Later allocations on this thread (destructors of statics and of later
+                // thread_locals) must not pop what was just freed.
+                s.heads[units] = nullptr;
+                s.counts[units] = 0;
+            }
         }
     };
 
     static unit* pop(std::size_t units) noexcept {
         state& s = local();
-        free_block* b = s.heads[units];
+        free_block* b = s.closed ? nullptr : s.heads[units];
         if (!b) return nullptr;
         s.heads[units] = b->next;
         --s.counts[units];
@@ -239,10 +244,10 @@ public:
         else
             return header_of(node)->count;
     }
-    // Bytes a node block of `granules` takes with its header (the allocator's own overhead
-    // not included).
-    static constexpr std::size_t allocation_bytes(std::size_t granules) noexcept {
-        return (granules + header_units) * Granule;
+    // Bytes of the node's whole allocation, header and any tail erase kept (the allocator's
+    // own overhead not included).
+    static std::size_t allocation_bytes(const std::byte* node) noexcept {
+        return static_cast<std::size_t>(header_of(node)->units) * Granule;
     }
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include "trie.hpp"
@@ -169,53 +170,32 @@ struct trie_access<structure_tag> {
     template <class Trie, class Added, class Removed, class Changed>
     static void diff(const Trie& before, const Trie& after, Added& added, Removed& removed,
                      Changed& changed) {
+        using hasher = typename Trie::hasher;
+        if (!std::is_empty_v<hasher> && !before.shares_nodes_with(after)) {
+            // A stateful hasher (hamt::seeded_hash, say) may place the same key differently in
+            // two independent tries: look every element up instead. (Related versions share
+            // their hasher with their nodes.)
+            for (auto it = before.begin(), e = before.end(); it != e; ++it) {
+                const auto& key = Trie::key_of(*it);
+                const auto* w = after.find_ptr(key, after.hash_of(key));
+                if (!w)
+                    removed(*it);
+                else if (!Trie::equal_mapped(*it, *w))
+                    changed(*it, *w);
+            }
+            for (auto it = after.begin(), e = after.end(); it != e; ++it) {
+                const auto& key = Trie::key_of(*it);
+                if (!before.find_ptr(key, before.hash_of(key))) added(*it);
+            }
+            return;
+        }
         differ<Trie, Added, Removed, Changed> d{before, added, removed, changed};
         d.walk(before.root_, after.root_, 0);
     }
 
-    // Whether the two tries share nodes: versions derived from one another do (an update copies
-    // one path; even many edits leave most of the bottom nodes shared), independently built
-    // tries never do. Probes one path down from each child of the roots that both have, so
-    // O(branches x depth). Set algebra walks related inputs together and looks elements up
-    // otherwise.
     template <class Trie>
     static bool related(const Trie& a, const Trie& b) {
-        using layout_t = typename Trie::layout_t;
-        using slot = typename Trie::slot;
-        using bitmap_t = decltype(a.root_.nodemap);
-        constexpr unsigned cd = layout_t::collision_depth;
-        if (a.root_.tagged == 0 || b.root_.tagged == 0) return false;
-        // The children of both nodes at their common fragments, in order.
-        auto common = [](const slot& x, const slot& y, auto&& visit) {
-            std::size_t xc = 0, yc = 0;
-            for (bitmap_t all = x.nodemap | y.nodemap; all; all &= static_cast<bitmap_t>(all - 1)) {
-                const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
-                if ((x.nodemap & bit) && (y.nodemap & bit))
-                    if (visit(*layout_t::child(x, xc), *layout_t::child(y, yc))) return true;
-                xc += (x.nodemap & bit) != 0;
-                yc += (y.nodemap & bit) != 0;
-            }
-            return false;
-        };
-        if (layout_t::base(a.root_) == layout_t::base(b.root_)) return true;
-        return common(a.root_, b.root_, [&](const slot& x0, const slot& y0) {
-            const slot* x = &x0;
-            const slot* y = &y0;
-            for (unsigned depth = 1;; ++depth) {
-                if (layout_t::base(*x) == layout_t::base(*y)) return true;
-                if (depth >= cd) return false;
-                const slot* nx = nullptr;
-                const slot* ny = nullptr;
-                common(*x, *y, [&](const slot& cx, const slot& cy) {
-                    nx = &cx;
-                    ny = &cy;
-                    return true; // the first common child
-                });
-                if (!nx) return false;
-                x = nx;
-                y = ny;
-            }
-        });
+        return a.shares_nodes_with(b);
     }
 
     // Bytes of the node blocks reachable from both tries, each counted once. A node sits where

@@ -423,28 +423,40 @@ public:
         HAMT_ASSERT(pos.cur_ != nullptr);
         slot* path[cd + 1];
         path[0] = &root_;
-        for (unsigned d = 0; d < pos.depth_; ++d)
-            path[d + 1] = const_cast<slot*>(
-                reinterpret_cast<const slot*>(pos.stack_[d].base + (pos.stack_[d].next - 1) * C));
         iterator next = mutable_iterator(pos);
         if constexpr (shared) {
-            // The nodes on the path may be copied: the iterator follows them to the copies (a
-            // copy has the layout of its original).
-            const std::byte* old_base = pos.stack_[pos.depth_].base;
-            own_path(path, pos.depth_);
-            for (unsigned d = 0; d <= pos.depth_; ++d)
+            // The path is found again from the root by the child indices the iterator recorded,
+            // never through the node addresses it holds: a writing call since it was made may
+            // have copied the path, leaving those nodes to other versions. The entry's index
+            // comes from address arithmetic alone. Then the path is made this trie's own and the
+            // iterator follows it (a copy has the layout of its original).
+            const unsigned depth = pos.depth_;
+            const std::size_t nc = depth == cd ? 0 : popcount(pos.stack_[depth].nodemap);
+            const auto* old_entries =
+                reinterpret_cast<const value_type*>(pos.stack_[depth].base + nc * C);
+            const std::size_t j = static_cast<std::size_t>(pos.cur_ - old_entries);
+            const std::size_t run_end = static_cast<std::size_t>(pos.last_ - old_entries);
+            for (unsigned d = 0; d < depth; ++d)
+                path[d + 1] = layout_t::child(*path[d], pos.stack_[d].next - 1);
+            own_path(path, depth);
+            for (unsigned d = 0; d <= depth; ++d)
                 next.stack_[d].base = layout_t::base(*path[d]);
-            const std::ptrdiff_t moved = layout_t::base(*path[pos.depth_]) - old_base;
-            next.cur_ =
-                reinterpret_cast<value_type*>(reinterpret_cast<std::byte*>(next.cur_) + moved);
-            next.last_ =
-                reinterpret_cast<value_type*>(reinterpret_cast<std::byte*>(next.last_) + moved);
+            value_type* entries =
+                depth == cd ? collision_entries(*path[depth]) : layout_t::entries(*path[depth]);
+            next.cur_ = entries + j;
+            next.last_ = entries + run_end;
+            remove_entry<true>(path, depth, j, nullptr, &next);
+            return next;
+        } else {
+            for (unsigned d = 0; d < pos.depth_; ++d)
+                path[d + 1] = const_cast<slot*>(reinterpret_cast<const slot*>(
+                    pos.stack_[d].base + (pos.stack_[d].next - 1) * C));
+            const slot& s = *path[pos.depth_];
+            value_type* entries = pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
+            remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(next.cur_ - entries),
+                               nullptr, &next);
+            return next;
         }
-        const slot& s = *path[pos.depth_];
-        value_type* entries = pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
-        remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(next.cur_ - entries), nullptr,
-                           &next);
-        return next;
     }
 
     static iterator mutable_iterator(const const_iterator& pos) noexcept {
@@ -844,13 +856,56 @@ public:
         if (size_ != other.size_) return false;
         if (size_ == 0) return true;
         const compared c = compare_subtrees(root_, other.root_, 0);
-        if (c != compared::shapes_differ || std::is_empty_v<Hash>) return c == compared::equal;
+        if (c != compared::shapes_differ || std::is_empty_v<Hash> || shares_nodes_with(other))
+            return c == compared::equal;
         for (const_iterator it = begin(), e = end(); it != e; ++it) {
             const value_type* w =
                 other.find_ptr(Policy::key_of(*it), other.hash_of(Policy::key_of(*it)));
             if (!w || !equal_mapped(*it, *w)) return false;
         }
         return true;
+    }
+
+    // Whether the two tries share nodes: versions derived from one another do (an update copies
+    // one path; even many edits leave most of the bottom nodes shared), independently built
+    // tries never do. Probes one path down from each child of the roots that both have, so
+    // O(branches x depth). Set algebra and diff walk related tries together; == and diff trust
+    // their shapes under a stateful hasher only then.
+    bool shares_nodes_with(const trie& other) const noexcept {
+        const trie& a = *this;
+        const trie& b = other;
+        if (a.root_.tagged == 0 || b.root_.tagged == 0) return false;
+        // The children of both nodes at their common fragments, in order.
+        auto common = [](const slot& x, const slot& y, auto&& visit) {
+            std::size_t xc = 0, yc = 0;
+            for (bitmap_t all = x.nodemap | y.nodemap; all; all &= static_cast<bitmap_t>(all - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
+                if ((x.nodemap & bit) && (y.nodemap & bit))
+                    if (visit(*layout_t::child(x, xc), *layout_t::child(y, yc))) return true;
+                xc += (x.nodemap & bit) != 0;
+                yc += (y.nodemap & bit) != 0;
+            }
+            return false;
+        };
+        if (layout_t::base(a.root_) == layout_t::base(b.root_)) return true;
+        return common(a.root_, b.root_, [&](const slot& x0, const slot& y0) {
+            const slot* x = &x0;
+            const slot* y = &y0;
+            for (unsigned depth = 1;; ++depth) {
+                if (layout_t::base(*x) == layout_t::base(*y)) return true;
+                if (depth >= cd) return false;
+                const slot* nx = nullptr;
+                const slot* ny = nullptr;
+                common(*x, *y, [&](const slot& cx, const slot& cy) {
+                    nx = &cx;
+                    ny = &cy;
+                    return true; // the first common child
+                });
+                if (!nx) return false;
+                x = nx;
+                y = ny;
+            }
+        });
     }
 
 protected:
@@ -1455,6 +1510,7 @@ protected:
 
     std::size_t subtree_bytes(const slot& s, unsigned depth) const noexcept {
         std::size_t bytes = block_granules(s, depth) * G;
+        if constexpr (shared) bytes = arena_t::allocation_bytes(layout_t::base(s));
         if (depth < cd)
             for (std::size_t c = 0, nc = layout_t::child_count(s); c < nc; ++c)
                 bytes += subtree_bytes(*layout_t::child(s, c), depth + 1);

@@ -20,7 +20,8 @@ struct trie_stats {
     std::size_t nodes = 0;           // nodes, collision nodes included
     std::size_t collision_nodes = 0; // nodes of keys whose full 64-bit hashes are equal
     std::size_t max_depth = 0;       // deepest node (the root is at depth 0)
-    std::size_t node_bytes = 0;      // bytes of live node blocks, slack included
+    std::size_t node_bytes = 0;      // bytes of live node blocks, slack included (shared
+                                     // tries: whole allocations, as shared_bytes counts them)
     std::size_t arena_bytes = 0;     // bytes the node arena obtained from the allocator
 };
 
@@ -63,7 +64,14 @@ struct trie_access<void> {
             ++stats.nodes;
             if (depth > stats.max_depth) stats.max_depth = depth;
             const std::size_t block = Trie::block_granules(s, depth);
-            stats.node_bytes += block * layout_t::granule;
+            // Shared tries: the node's whole allocation (count header, any tail erase kept), as
+            // trie::subtree_bytes and so debug::shared_bytes count it; with block bytes here,
+            // shared_bytes(a, a) exceeded stats(a).node_bytes, and README's snapshot cost
+            // stats(b).node_bytes - shared_bytes(a, b) wrapped around below zero.
+            if constexpr (Trie::shared)
+                stats.node_bytes += Trie::arena_t::allocation_bytes(layout_t::base(s));
+            else
+                stats.node_bytes += block * layout_t::granule;
             if (check)
                 require((s.tagged & layout_t::tag_mask) <= layout_t::max_slack, "slack", depth);
             if constexpr (Trie::shared) {

@@ -65,6 +65,15 @@ template <class K, class T, class H, class E, class A, unsigned B>
 struct is_hamt<hamt::map<K, T, H, E, A, B>> : std::true_type {};
 template <class K, class H, class E, class A, unsigned B>
 struct is_hamt<hamt::set<K, H, E, A, B>> : std::true_type {};
+// The persistent containers and their transients share the engine (and the checker).
+template <class K, class T, class H, class E, class A, class P, unsigned B>
+struct is_hamt<hamt::persistent_map<K, T, H, E, A, P, B>> : std::true_type {};
+template <class K, class H, class E, class A, class P, unsigned B>
+struct is_hamt<hamt::persistent_set<K, H, E, A, P, B>> : std::true_type {};
+template <class K, class T, class H, class E, class A, class P, unsigned B>
+struct is_hamt<hamt::transient_map<K, T, H, E, A, P, B>> : std::true_type {};
+template <class K, class H, class E, class A, class P, unsigned B>
+struct is_hamt<hamt::transient_set<K, H, E, A, P, B>> : std::true_type {};
 template <class C>
 inline constexpr bool is_hamt_v = is_hamt<C>::value;
 
@@ -82,6 +91,14 @@ template <class K, class T, class H, class E, class A, unsigned B>
 struct bits_of<hamt::map<K, T, H, E, A, B>> : std::integral_constant<unsigned, B> {};
 template <class K, class H, class E, class A, unsigned B>
 struct bits_of<hamt::set<K, H, E, A, B>> : std::integral_constant<unsigned, B> {};
+template <class K, class T, class H, class E, class A, class P, unsigned B>
+struct bits_of<hamt::persistent_map<K, T, H, E, A, P, B>> : std::integral_constant<unsigned, B> {};
+template <class K, class H, class E, class A, class P, unsigned B>
+struct bits_of<hamt::persistent_set<K, H, E, A, P, B>> : std::integral_constant<unsigned, B> {};
+template <class K, class T, class H, class E, class A, class P, unsigned B>
+struct bits_of<hamt::transient_map<K, T, H, E, A, P, B>> : std::integral_constant<unsigned, B> {};
+template <class K, class H, class E, class A, class P, unsigned B>
+struct bits_of<hamt::transient_set<K, H, E, A, P, B>> : std::integral_constant<unsigned, B> {};
 
 // Depth at which keys with equal 64-bit hashes end up in a collision node.
 constexpr std::size_t collision_depth(unsigned bits) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "detail/persistent_base.hpp"
@@ -49,7 +50,11 @@ public:
     transient_map(const transient_map&) = delete;
     transient_map& operator=(const transient_map&) = delete;
     transient_map(transient_map&&) noexcept = default;
-    transient_map& operator=(transient_map&&) = default;
+    transient_map&
+    operator=(transient_map&& other) noexcept(std::is_nothrow_move_assignable_v<base>) {
+        base::operator=(std::move(other));
+        return *this;
+    }
     transient_map& operator=(std::initializer_list<value_type> init) {
         base::operator=(init);
         return *this;

@@ -4,6 +4,7 @@
 // persistent_map.hpp and README "Persistent containers").
 #pragma once
 
+#include <type_traits>
 #include <utility>
 
 #include "detail/container.hpp"
@@ -33,7 +34,11 @@ public:
     transient_set(const transient_set&) = delete;
     transient_set& operator=(const transient_set&) = delete;
     transient_set(transient_set&&) noexcept = default;
-    transient_set& operator=(transient_set&&) = default;
+    transient_set&
+    operator=(transient_set&& other) noexcept(std::is_nothrow_move_assignable_v<base>) {
+        base::operator=(std::move(other));
+        return *this;
+    }
     transient_set& operator=(std::initializer_list<value_type> init) {
         base::operator=(init);
         return *this;

@@ -60,7 +60,7 @@ struct trie_access<void> {
         }
 
         // Returns the number of entries under slot s.
-        std::size_t walk(const slot& s, unsigned depth) {
+        HAMT_NOINLINE std::size_t walk(const slot& s, unsigned depth) {
             ++stats.nodes;
             if (depth > stats.max_depth) stats.max_depth = depth;
             const std::size_t block = Trie::block_granules(s, depth);

@@ -233,10 +233,7 @@ public:
     void insert(InputIt first, InputIt last) {
         if constexpr (Ownership::shared && bulk_buildable<InputIt, Policy>::value) {
             if (t_.empty()) {
-                t_.bulk_build(
-                    first, last, [](const auto& item) -> const auto& {
-                        return bulk_buildable<InputIt, Policy>::key(item);
-                    });
+                t_.bulk_build(first, last, bulk_buildable<InputIt, Policy>{});
                 return;
             }
         }

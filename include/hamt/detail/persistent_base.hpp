@@ -222,10 +222,7 @@ protected:
     void insert_range(InputIt first, InputIt last) {
         if constexpr (bulk_buildable<InputIt, Policy>::value) {
             if (t_.empty()) {
-                t_.bulk_build(
-                    first, last, [](const auto& item) -> const auto& {
-                        return bulk_buildable<InputIt, Policy>::key(item);
-                    });
+                t_.bulk_build(first, last, bulk_buildable<InputIt, Policy>{});
                 return;
             }
         }

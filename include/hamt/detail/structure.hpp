@@ -44,7 +44,7 @@ struct trie_access<structure_tag> {
         }
 
         template <class F>
-        static void each(const slot& s, unsigned depth, F& f) {
+        HAMT_NOINLINE static void each(const slot& s, unsigned depth, F& f) {
             if (depth == cd) {
                 const value_type* es = Trie::collision_entries(s);
                 for (std::size_t i = 0, n = s.datamap; i < n; ++i)
@@ -95,7 +95,7 @@ struct trie_access<structure_tag> {
             if (!found) added(e);
         }
 
-        void walk(const slot& a, const slot& b, unsigned depth) {
+        HAMT_NOINLINE void walk(const slot& a, const slot& b, unsigned depth) {
             if (layout_t::base(a) == layout_t::base(b)) return; // shared (or both empty)
             if (depth == cd) {
                 // Collision nodes hold one full hash each: compare as sets (tiny).

@@ -94,6 +94,8 @@ struct bulk_buildable<
         else
             return i;
     }
+    // As trie::bulk_build's KeyOf: one type for every caller, so one build per range type.
+    const typename Policy::key_type& operator()(const item& i) const noexcept { return key(i); }
 };
 
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
@@ -637,9 +639,10 @@ protected:
     }
 
     // The node for items [0, n) (n >= 1), which share the fragments of the depths below
-    // `depth` (and, at collision depth, are distinct). Adds the elements made to `count`.
+    // `depth` (and, at collision depth, are distinct). scratch[0, n) is free for reordering.
+    // Adds the elements made to `count`.
     template <class It, class KeyOf>
-    slot build_node(bulk_item<It>* items, std::size_t n, unsigned depth, bulk_item<It>* scratch,
+    HAMT_NOINLINE slot build_node(bulk_item<It>* items, std::size_t n, unsigned depth, bulk_item<It>* scratch,
                     KeyOf& key_of_item, std::size_t& count) {
         value_alloc va = make_value_alloc();
         pending_block nb;
@@ -695,7 +698,9 @@ protected:
                 next[f] = start[f];
             for (std::size_t i = 0; i < n; ++i)
                 scratch[next[frag(items[i])]++] = items[i];
-            std::copy(scratch, scratch + n, items);
+            // The sorted copy becomes this node's items; the old items are scratch for the
+            // children (each child uses only its own group's range of both buffers).
+            std::swap(items, scratch);
             for (unsigned f = 0; f < br::branches; ++f)
                 if (start[f + 1] > start[f]) groups[ng++] = {f, start[f], start[f + 1] - start[f]};
         }
@@ -730,8 +735,9 @@ protected:
                     ops::construct(va, es + built_entries, *items[gr.begin].it);
                     ++built_entries;
                 } else {
-                    ::new (static_cast<void*>(nb.base + built_children * C)) slot(build_node(
-                        items + gr.begin, gr.len, depth + 1, scratch, key_of_item, count));
+                    ::new (static_cast<void*>(nb.base + built_children * C)) slot(
+                        build_node(items + gr.begin, gr.len, depth + 1, scratch + gr.begin,
+                                   key_of_item, count));
                     ++built_children;
                 }
             }

@@ -233,7 +233,7 @@ public:
     void insert(InputIt first, InputIt last) {
         if constexpr (Ownership::shared && bulk_buildable<InputIt, Policy>::value) {
             if (t_.empty()) {
-                t_.bulk_build(first, last, bulk_buildable<InputIt, Policy>{});
+                t_.bulk_build(first, last);
                 return;
             }
         }

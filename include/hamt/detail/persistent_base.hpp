@@ -222,7 +222,7 @@ protected:
     void insert_range(InputIt first, InputIt last) {
         if constexpr (bulk_buildable<InputIt, Policy>::value) {
             if (t_.empty()) {
-                t_.bulk_build(first, last, bulk_buildable<InputIt, Policy>{});
+                t_.bulk_build(first, last);
                 return;
             }
         }

@@ -79,7 +79,10 @@ struct bulk_buildable<
                                        typename std::iterator_traits<It>::iterator_category>>> {
     using item = std::remove_cv_t<std::remove_reference_t<decltype(*std::declval<It&>())>>;
     static constexpr bool check() {
-        if constexpr (Policy::is_map) {
+        // The build keeps the address of each element: the range's elements must be objects.
+        if constexpr (!std::is_lvalue_reference_v<decltype(*std::declval<It&>())>) {
+            return false;
+        } else if constexpr (Policy::is_map) {
             return std::is_same_v<item, typename Policy::value_type> ||
                    std::is_same_v<
                        item, std::pair<typename Policy::key_type, typename Policy::mapped_type>>;
@@ -88,14 +91,6 @@ struct bulk_buildable<
         }
     }
     static constexpr bool value = check();
-    static const typename Policy::key_type& key(const item& i) noexcept {
-        if constexpr (Policy::is_map)
-            return i.first;
-        else
-            return i;
-    }
-    // As trie::bulk_build's KeyOf: one type for every caller, so one build per range type.
-    const typename Policy::key_type& operator()(const item& i) const noexcept { return key(i); }
 };
 
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
@@ -470,23 +465,24 @@ public:
     // ---- bulk construction --------------------------------------------------------------------
 
     // Builds this (empty) trie from the elements at [first, last), a forward range whose
-    // elements have a key (key_of_item) and construct a value_type; of equal keys the first
+    // elements have a key (bulk_buildable) and construct a value_type; of equal keys the first
     // wins, as with one insert after another. Hashes every key once, then builds the trie top
     // down: at each node the elements are bucketed by their fragment (a stable counting sort,
     // so equal keys keep their order) and each node is made once, at its final size. Strong
     // guarantee: on a throw this stays empty.
-    template <class It, class KeyOf>
-    void bulk_build(It first, It last, KeyOf key_of_item) {
+    template <class It>
+    void bulk_build(It first, It last) {
         HAMT_ASSERT(size_ == 0 && root_.tagged == 0);
-        using item_alloc = typename alloc_traits::template rebind_alloc<bulk_item<It>>;
-        std::vector<bulk_item<It>, item_alloc> items{item_alloc(arena_.allocator())};
+        using item = typename bulk_buildable<It, Policy>::item;
+        using item_alloc = typename alloc_traits::template rebind_alloc<bulk_item<item>>;
+        std::vector<bulk_item<item>, item_alloc> items{item_alloc(arena_.allocator())};
         for (It it = first; it != last; ++it)
-            items.push_back({hash_of(key_of_item(*it)), it});
+            items.push_back({hash_of(bulk_key(*it)), std::addressof(*it)});
         if (items.empty()) return;
-        std::vector<bulk_item<It>, item_alloc> scratch(items.size(), items[0],
-                                                       item_alloc(arena_.allocator()));
+        std::vector<bulk_item<item>, item_alloc> scratch(items.size(), items[0],
+                                                         item_alloc(arena_.allocator()));
         std::size_t count = 0;
-        root_ = build_node(items.data(), items.size(), 0, scratch.data(), key_of_item, count);
+        root_ = build_node(items.data(), items.size(), 0, scratch.data(), count);
         size_ = count;
     }
 
@@ -619,20 +615,29 @@ protected:
         it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
     }
 
-    template <class It>
+    // An element of the range being built (value_type, or a map's pair<Key, T>, or a set's
+    // key), by address: the build is made once per element type, not per iterator type.
+    template <class Item>
     struct bulk_item {
         hash_t h;
-        It it;
+        const Item* p;
     };
+    template <class Item>
+    static const key_type& bulk_key(const Item& i) noexcept {
+        if constexpr (Policy::is_map)
+            return i.first;
+        else
+            return i;
+    }
 
     // Items [0, n) share one full hash: keeps the first of each key (in order), returns how many.
-    template <class It, class KeyOf>
-    std::size_t keep_distinct(bulk_item<It>* items, std::size_t n, KeyOf& key_of_item) const {
+    template <class Item>
+    std::size_t keep_distinct(bulk_item<Item>* items, std::size_t n) const {
         std::size_t kept = 0;
         for (std::size_t i = 0; i < n; ++i) {
             bool duplicate = false;
             for (std::size_t j = 0; j < kept && !duplicate; ++j)
-                duplicate = equal_keys(key_of_item(*items[j].it), key_of_item(*items[i].it));
+                duplicate = equal_keys(bulk_key(*items[j].p), bulk_key(*items[i].p));
             if (!duplicate) items[kept++] = items[i];
         }
         return kept;
@@ -641,9 +646,9 @@ protected:
     // The node for items [0, n) (n >= 1), which share the fragments of the depths below
     // `depth` (and, at collision depth, are distinct). scratch[0, n) is free for reordering.
     // Adds the elements made to `count`.
-    template <class It, class KeyOf>
-    HAMT_NOINLINE slot build_node(bulk_item<It>* items, std::size_t n, unsigned depth, bulk_item<It>* scratch,
-                    KeyOf& key_of_item, std::size_t& count) {
+    template <class Item>
+    HAMT_NOINLINE slot build_node(bulk_item<Item>* items, std::size_t n, unsigned depth,
+                                  bulk_item<Item>* scratch, std::size_t& count) {
         value_alloc va = make_value_alloc();
         pending_block nb;
         if (depth == cd) {
@@ -652,7 +657,7 @@ protected:
             std::size_t i = 0;
             HAMT_TRY {
                 for (; i < n; ++i)
-                    ops::construct(va, es + i, *items[i].it);
+                    ops::construct(va, es + i, *items[i].p);
             }
             HAMT_CATCH_ALL {
                 ops::destroy(va, es, i);
@@ -671,10 +676,10 @@ protected:
         };
         group groups[br::branches];
         std::size_t ng = 0;
-        auto frag = [depth](const bulk_item<It>& item) { return br::fragment(item.h, depth); };
+        auto frag = [depth](const bulk_item<Item>& item) { return br::fragment(item.h, depth); };
         if (n <= 16) {
             for (std::size_t i = 1; i < n; ++i) {
-                const bulk_item<It> x = items[i];
+                const bulk_item<Item> x = items[i];
                 std::size_t j = i;
                 for (; j > 0 && frag(items[j - 1]) > frag(x); --j)
                     items[j] = items[j - 1];
@@ -709,11 +714,11 @@ protected:
         for (std::size_t g = 0; g < ng; ++g) {
             group& gr = groups[g];
             if (gr.len > 1) {
-                bulk_item<It>* first_item = items + gr.begin;
+                bulk_item<Item>* first_item = items + gr.begin;
                 bool one_hash = true;
                 for (std::size_t i = 1; i < gr.len && one_hash; ++i)
                     one_hash = first_item[i].h == first_item[0].h;
-                if (one_hash) gr.len = keep_distinct(first_item, gr.len, key_of_item);
+                if (one_hash) gr.len = keep_distinct(first_item, gr.len);
             }
             const bitmap_t bit = static_cast<bitmap_t>(bitmap_t(1) << gr.fragment);
             if (gr.len == 1) {
@@ -732,12 +737,11 @@ protected:
             for (std::size_t g = 0; g < ng; ++g) {
                 const group& gr = groups[g];
                 if (gr.len == 1) {
-                    ops::construct(va, es + built_entries, *items[gr.begin].it);
+                    ops::construct(va, es + built_entries, *items[gr.begin].p);
                     ++built_entries;
                 } else {
                     ::new (static_cast<void*>(nb.base + built_children * C)) slot(
-                        build_node(items + gr.begin, gr.len, depth + 1, scratch + gr.begin,
-                                   key_of_item, count));
+                        build_node(items + gr.begin, gr.len, depth + 1, scratch + gr.begin, count));
                     ++built_children;
                 }
             }

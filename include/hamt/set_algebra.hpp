@@ -1,8 +1,4 @@
-// Set algebra on persistent_set and persistent_map. For related inputs (versions derived from
-// one another: they share nodes) it is driven by hamt::diff, whose walk over both inputs skips
-// every subtree they share, so the work follows what differs, not the size. For unrelated inputs
-// (no node in common at the top) the set operations look elements up instead, and return an
-// input itself when the result equals it.
+// Set algebra on persistent_set and persistent_map.
 //
 //  persistent_set:  set_union(a, b)  a | b        set_intersection(a, b)  a & b
 //                   set_difference(a, b)  a - b   set_symmetric_difference(a, b)  a ^ b
@@ -12,14 +8,17 @@
 //                   merge_with(a, b, f)  keys of either; f(key, a_value, b_value) for keys in both
 //                   intersect_with(a, b, f)  keys in both, value f(key, a_value, b_value)
 //
-// Results are in canonical form (they are made by the engine's own insert and erase).
-// Sharing: union and intersection start from a transient of `a`, so every subtree of `a` the
-// result does not change is a's own node; difference and symmetric difference are built from
-// the elements the walk reports, in one pass (bulk construction). merge_with and intersect_with
-// call f exactly once for every key in both inputs, shared subtrees included (f need not be
-// idempotent), so they visit every element of `b` (merge_with) or `a` (intersect_with). Both inputs
-// must hash alike (one hash function), as for ==. Strong guarantee: a throw (allocator, element
-// copy, f, the hash of an inserted element) leaves both inputs as they were and leaks nothing.
+// The set operations (and the map's set_union and set_difference) merge the two tries node by
+// node (detail/algebra.hpp): a subtree one input has alone is kept or dropped whole, a subtree
+// both share is the result there or vanishes without being read, and every result subtree
+// equal to an input's subtree at its place is that subtree. For versions derived from one
+// another the cost follows what differs, not the size. Inputs must hash alike, as for ==; with
+// a stateful hasher, inputs that share no node are combined by looking elements up instead.
+// is_subset and is_disjoint walk the two with hamt::diff. merge_with and intersect_with call f
+// exactly once for every key in both inputs, shared subtrees included (f need not be
+// idempotent), so they visit every element of `b` (merge_with) or `a` (intersect_with), through
+// lookups and a transient. Results are in canonical form. Strong guarantee: a throw (allocator,
+// element copy, f, a hash) leaves both inputs as they were and leaks nothing.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/algebra.hpp"
 #include "diff.hpp"
 #include "persistent_map.hpp"
 #include "persistent_set.hpp"
@@ -39,6 +39,30 @@ template <class C>
 bool inputs_related(const C& a, const C& b) {
     using access = trie_access<structure_tag>;
     return access::related(access::engine(a), access::engine(b));
+}
+
+// Whether a and b can be merged node by node: the result holds nodes of both, so their
+// allocators must be able to free each other's blocks (compare equal), and they must hash
+// alike. A stateless hasher always does; a stateful one (seeded, say) is trusted to only for
+// versions derived from one another (they share nodes). Otherwise elements are looked up and
+// copied into nodes of a's allocator.
+template <class C>
+bool mergeable(const C& a, const C& b) {
+    if (!(a.get_allocator() == b.get_allocator())) return false;
+    if constexpr (std::is_empty_v<typename C::hasher>)
+        return true;
+    else
+        return inputs_related(a, b);
+}
+
+template <set_op Op, class C>
+C merge(const C& a, const C& b) {
+    return trie_access<algebra_tag>::apply<Op>(a, b);
+}
+
+template <class C>
+C empty_like(const C& a) {
+    return C(a.hash_function(), a.key_eq(), a.get_allocator());
 }
 
 // Reads a vector of pointers to elements as a forward range of elements.
@@ -79,14 +103,12 @@ S build_from_pointers(const S& like, const std::vector<const typename S::value_t
 template <class K, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_set<K, H, E, A, P, B>
 set_union(const persistent_set<K, H, E, A, P, B>& a, const persistent_set<K, H, E, A, P, B>& b) {
-    if (a.size() < b.size()) return set_union(b, a); // fewer elements to add
+    if (b.empty()) return a;
+    if (a.empty()) return b;
+    if (detail::mergeable(a, b)) return detail::merge<detail::set_op::unite>(a, b);
     auto t = a.transient();
-    if (detail::inputs_related(a, b))
-        hamt::diff(
-            a, b, [&](const K& k) { t.insert(k); }, [](const K&) {});
-    else
-        for (const K& k : b)
-            t.insert(k);
+    for (const K& k : b)
+        t.insert(k);
     return std::move(t).persistent();
 }
 
@@ -94,13 +116,9 @@ template <class K, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_set<K, H, E, A, P, B>
 set_intersection(const persistent_set<K, H, E, A, P, B>& a,
                  const persistent_set<K, H, E, A, P, B>& b) {
-    if (a.size() > b.size()) return set_intersection(b, a); // fewer elements to remove
-    if (detail::inputs_related(a, b)) {
-        auto t = a.transient();
-        hamt::diff(
-            a, b, [](const K&) {}, [&](const K& k) { t.erase(k); });
-        return std::move(t).persistent();
-    }
+    if (a.empty()) return a;
+    if (b.empty()) return detail::empty_like(a);
+    if (detail::mergeable(a, b)) return detail::merge<detail::set_op::intersect>(a, b);
     std::vector<const K*> common;
     for (const K& k : a)
         if (b.contains(k)) common.push_back(&k);
@@ -112,15 +130,11 @@ template <class K, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_set<K, H, E, A, P, B>
 set_difference(const persistent_set<K, H, E, A, P, B>& a,
                const persistent_set<K, H, E, A, P, B>& b) {
+    if (a.empty() || b.empty()) return a;
+    if (detail::mergeable(a, b)) return detail::merge<detail::set_op::subtract>(a, b);
     std::vector<const K*> only_a;
-    if (detail::inputs_related(a, b)) {
-        hamt::diff(
-            a, b, [](const K&) {}, [&](const K& k) { only_a.push_back(&k); });
-    } else {
-        for (const K& k : a)
-            if (!b.contains(k)) only_a.push_back(&k);
-        if (only_a.size() == a.size()) return a;
-    }
+    for (const K& k : a)
+        if (!b.contains(k)) only_a.push_back(&k);
     if (only_a.size() == a.size()) return a;
     return detail::build_from_pointers(a, only_a);
 }
@@ -131,9 +145,12 @@ set_symmetric_difference(const persistent_set<K, H, E, A, P, B>& a,
                          const persistent_set<K, H, E, A, P, B>& b) {
     if (b.empty()) return a;
     if (a.empty()) return b;
+    if (detail::mergeable(a, b)) return detail::merge<detail::set_op::symmetric>(a, b);
     std::vector<const K*> one_side;
-    auto take = [&](const K& k) { one_side.push_back(&k); };
-    hamt::diff(a, b, take, take);
+    for (const K& k : a)
+        if (!b.contains(k)) one_side.push_back(&k);
+    for (const K& k : b)
+        if (!a.contains(k)) one_side.push_back(&k);
     return detail::build_from_pointers(a, one_side);
 }
 
@@ -187,10 +204,12 @@ template <class K, class T, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_map<K, T, H, E, A, P, B>
 set_union(const persistent_map<K, T, H, E, A, P, B>& a,
           const persistent_map<K, T, H, E, A, P, B>& b) {
-    using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
+    if (b.empty()) return a;
+    if (a.empty()) return b;
+    if (detail::mergeable(a, b)) return detail::merge<detail::set_op::unite>(a, b);
     auto t = a.transient();
-    hamt::diff(
-        a, b, [&](const V& v) { t.insert(v); }, [](const V&) {}, [](const V&, const V&) {});
+    for (const auto& v : b)
+        t.insert(v);
     return std::move(t).persistent();
 }
 
@@ -199,11 +218,12 @@ template <class K, class T, class H, class E, class A, class P, unsigned B>
 [[nodiscard]] persistent_map<K, T, H, E, A, P, B>
 set_difference(const persistent_map<K, T, H, E, A, P, B>& a,
                const persistent_map<K, T, H, E, A, P, B>& b) {
+    if (a.empty() || b.empty()) return a;
+    if (detail::mergeable(a, b)) return detail::merge<detail::set_op::subtract>(a, b);
     using V = typename persistent_map<K, T, H, E, A, P, B>::value_type;
     std::vector<const V*> only_a;
-    hamt::diff(
-        a, b, [](const V&) {}, [&](const V& v) { only_a.push_back(&v); },
-        [](const V&, const V&) {});
+    for (const V& v : a)
+        if (!b.contains(v.first)) only_a.push_back(&v);
     if (only_a.size() == a.size()) return a;
     return detail::build_from_pointers(a, only_a);
 }

@@ -1,0 +1,364 @@
+// Set algebra node by node: the union, intersection, difference and symmetric difference of two
+// tries of shared ownership (persistent containers) that hash alike, made by walking both at
+// once. Canonical form puts an element at the same place in both, so each pair of nodes at one
+// place is merged fragment by fragment:
+//  - a fragment only one input has: its entry or whole subtree is kept or dropped;
+//  - a node both inputs reach (pointer-identical) is the result there (union, intersection) or
+//    vanishes (difference, symmetric difference) without being read;
+//  - an entry meeting an entry or a subtree is treated as a one-element subtree (its key hashed
+//    once) and merged the same way, so pairs of entries become the nodes an insert would make.
+// Every result subtree that equals the input subtree at its place *is* that subtree (its
+// reference count taken): a merged node whose items all equal one input's is that input's node.
+// A result with one entry and no child below the root is that entry, moved up, as erase folds
+// it. The element count of the result is kept relative to `a` for union and intersection (the
+// elements one input has alone: what differs) and counted directly for the differences (what
+// they keep), so for related versions the cost follows what differs, not the size.
+// Strong guarantee: a throw (allocator, element copy, hash) drops what was built; inputs intact.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "trie.hpp"
+
+namespace hamt::detail {
+
+struct algebra_tag;
+
+enum class set_op { unite, intersect, subtract, symmetric };
+
+template <>
+struct trie_access<algebra_tag> {
+    template <class Container>
+    static auto& engine(Container& c) noexcept {
+        return c.t_;
+    }
+
+    template <class Trie, set_op Op>
+    class merger {
+        using layout_t = typename Trie::layout_t;
+        using slot = typename Trie::slot;
+        using value_type = typename Trie::value_type;
+        using br = typename Trie::br;
+        using bitmap_t = typename Trie::bitmap_t;
+        using ops = typename Trie::ops;
+        using pending_block = typename Trie::pending_block;
+        static constexpr unsigned cd = layout_t::collision_depth;
+        static constexpr std::size_t C = layout_t::child_size;
+        static constexpr std::size_t branches = br::branches;
+
+    public:
+        // r: the (empty) result trie, whose arena and functions make the new nodes.
+        explicit merger(Trie& r) noexcept : r_(r) {}
+
+        // Makes r = a op b (both non-empty).
+        void run(const Trie& a, const Trie& b) {
+            // The result may take references to nodes of both: neither input may keep
+            // changing its nodes in place unchecked (as a trie nobody shared may, see trie.hpp).
+            a.sole_base::get().set(false);
+            b.sole_base::get().set(false);
+            const operand oa{&a.root_, nullptr, 0}, ob{&b.root_, nullptr, 0};
+            const result m = merge(oa, ob, 0);
+            // The root is never folded (depth 0), so m is a node or nothing.
+            if (m.k == kind::node) {
+                r_.root_ = m.s;
+                if constexpr (Op == set_op::unite)
+                    r_.size_ = a.size_ + count_;
+                else if constexpr (Op == set_op::intersect)
+                    r_.size_ = a.size_ - count_;
+                else
+                    r_.size_ = count_;
+                r_.sole_base::get().set(false);
+            }
+        }
+
+    private:
+        // A subtree of one input at the current place: a node, or one entry (with its hash).
+        struct operand {
+            const slot* s;
+            const value_type* e;
+            hash_t h;
+        };
+        enum class kind : unsigned char { none, entry, node };
+        // The result at one place: nothing, an input's entry (copied when a node is built), or
+        // a node (one reference owned). same_a / same_b: equal to that operand, element for
+        // element (the values too, for maps).
+        struct result {
+            kind k;
+            const value_type* e;
+            slot s;
+            bool same_a, same_b;
+        };
+
+        // ---- counting ----
+
+        static std::size_t subtree_size(const slot& s, unsigned depth) noexcept {
+            if (depth == cd) return s.datamap;
+            std::size_t n = layout_t::entry_count(s);
+            for (std::size_t c = 0, nc = layout_t::child_count(s); c < nc; ++c)
+                n += subtree_size(*layout_t::child(s, c), depth + 1);
+            return n;
+        }
+        // An input's item taken (b's, for a union; either's, for the differences) or dropped
+        // (a's, for an intersection) whole: counted as the operation's rule says.
+        void count_item(const slot* child, unsigned depth) noexcept {
+            count_ += child ? subtree_size(*child, depth) : 1;
+        }
+
+        // ---- merging ----
+
+        result merge(const operand& a, const operand& b, unsigned depth) {
+            if (a.s && b.s && layout_t::base(*a.s) == layout_t::base(*b.s)) {
+                if constexpr (Op == set_op::unite || Op == set_op::intersect) {
+                    Trie::arena_t::retain(layout_t::base(*a.s));
+                    return {kind::node, nullptr, *a.s, true, true};
+                } else {
+                    return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+                }
+            }
+            if (a.e && b.e && a.h == b.h && r_.equal_keys(Trie::key_of(*a.e), Trie::key_of(*b.e))) {
+                if constexpr (Op == set_op::unite || Op == set_op::intersect)
+                    return {kind::entry, a.e, slot{0, 0, 0}, true, Trie::equal_mapped(*a.e, *b.e)};
+                else
+                    return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+            }
+            if (depth == cd) return merge_collisions(a, b);
+            return merge_nodes(a, b, depth);
+        }
+
+        // At collision depth: lists of full-hash-equal elements (n is tiny).
+        result merge_collisions(const operand& a, const operand& b) {
+            const value_type* ea = a.s ? Trie::collision_entries(*a.s) : a.e;
+            const std::size_t na = a.s ? a.s->datamap : 1;
+            const value_type* eb = b.s ? Trie::collision_entries(*b.s) : b.e;
+            const std::size_t nb = b.s ? b.s->datamap : 1;
+            auto find = [&](const value_type* es, std::size_t n, const value_type& v) {
+                for (std::size_t i = 0; i < n; ++i)
+                    if (r_.equal_keys(Trie::key_of(es[i]), Trie::key_of(v))) return es + i;
+                return static_cast<const value_type*>(nullptr);
+            };
+            // The result's elements, by pointer into the inputs: at most na + nb.
+            const value_type* small[16];
+            std::unique_ptr<const value_type*[]> large;
+            const value_type** out = small;
+            if (na + nb > 16) {
+                large.reset(new const value_type*[na + nb]);
+                out = large.get();
+            }
+            std::size_t n = 0;
+            bool same_a = true, same_b = true;
+            for (std::size_t i = 0; i < na; ++i) {
+                const value_type* w = find(eb, nb, ea[i]);
+                const bool keep =
+                    Op == set_op::unite || (Op == set_op::intersect) == (w != nullptr);
+                if (keep) {
+                    out[n++] = ea + i;
+                    if (!w || !Trie::equal_mapped(ea[i], *w)) same_b = false;
+                    if constexpr (Op != set_op::unite && Op != set_op::intersect) ++count_;
+                } else {
+                    same_a = false;
+                    if (w) same_b = false;
+                    if constexpr (Op == set_op::intersect) ++count_;
+                }
+            }
+            if constexpr (Op == set_op::unite || Op == set_op::symmetric) {
+                for (std::size_t j = 0; j < nb; ++j) {
+                    if (find(ea, na, eb[j])) continue;
+                    out[n++] = eb + j;
+                    same_a = false;
+                    ++count_;
+                }
+            } else {
+                if (n != nb) same_b = false;
+            }
+            if (n == 0) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+            if (n == 1) return {kind::entry, out[0], slot{0, 0, 0}, same_a, same_b};
+            if (same_a && a.s) return reuse(*a.s, true, same_b);
+            if (same_b && b.s) return reuse(*b.s, same_a, true);
+            value_alloc va = r_.make_value_alloc();
+            pending_block nb_block;
+            nb_block.acquire(r_.arena_, layout_t::collision_granules(n));
+            value_type* es = reinterpret_cast<value_type*>(nb_block.base);
+            construct_copies(va, es, out, n);
+            return {kind::node, nullptr,
+                    slot{layout_t::tag(nb_block.release(), 0), static_cast<bitmap_t>(n),
+                         static_cast<bitmap_t>(n)},
+                    same_a, same_b};
+        }
+
+        // Below collision depth: fragment by fragment over the items of both operands.
+        result merge_nodes(const operand& a, const operand& b, unsigned depth) {
+            const bitmap_t ad = a.s ? a.s->datamap : br::bit(a.h, depth);
+            const bitmap_t an = a.s ? a.s->nodemap : 0;
+            const bitmap_t bd = b.s ? b.s->datamap : br::bit(b.h, depth);
+            const bitmap_t bn = b.s ? b.s->nodemap : 0;
+            const bitmap_t am = ad | an, bm = bd | bn;
+
+            // The result's items in fragment order: entries by pointer, children as slots, each
+            // either owned (a merge's result: one reference) or borrowed from an input.
+            children_guard kids(r_, depth + 1);
+            const value_type* entries[branches];
+            bitmap_t datamap = 0, nodemap = 0;
+            std::size_t ne = 0;
+            bool same_a = true, same_b = true;
+            std::size_t ai = 0, ac = 0, bi = 0, bc = 0; // entry / child cursors
+            for (bitmap_t all = am | bm; all; all &= static_cast<bitmap_t>(all - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
+                const bool in_a = am & bit, in_b = bm & bit;
+                // This fragment's item of each input: an entry or a child slot.
+                const value_type* xa = nullptr;
+                const slot* ca = nullptr;
+                if (ad & bit) xa = a.s ? layout_t::entry(*a.s, ai++) : a.e;
+                if (an & bit) ca = layout_t::child(*a.s, ac++);
+                const value_type* xb = nullptr;
+                const slot* cb = nullptr;
+                if (bd & bit) xb = b.s ? layout_t::entry(*b.s, bi++) : b.e;
+                if (bn & bit) cb = layout_t::child(*b.s, bc++);
+
+                if (in_a && in_b) {
+                    const operand oa{ca, xa, xa ? hash_item(a, xa) : 0};
+                    const operand ob{cb, xb, xb ? hash_item(b, xb) : 0};
+                    const result m = merge(oa, ob, depth + 1);
+                    same_a = same_a && m.same_a;
+                    same_b = same_b && m.same_b;
+                    if (m.k == kind::entry) {
+                        datamap |= bit;
+                        entries[ne++] = m.e;
+                    } else if (m.k == kind::node) {
+                        nodemap |= bit;
+                        kids.push(m.s, true);
+                    }
+                    continue;
+                }
+                // One input only.
+                constexpr bool keep_a = Op != set_op::intersect;
+                constexpr bool keep_b = Op == set_op::unite || Op == set_op::symmetric;
+                // Kept, it makes the result differ from the other input; dropped, from its own.
+                if (in_a) {
+                    if (!keep_a) {
+                        same_a = false;
+                        count_item(ca, depth + 1); // intersection: dropped from a
+                        continue;
+                    }
+                    same_b = false;
+                    if constexpr (Op != set_op::unite) count_item(ca, depth + 1);
+                } else {
+                    if (!keep_b) {
+                        same_b = false;
+                        continue;
+                    }
+                    same_a = false;
+                    count_item(cb, depth + 1);
+                }
+                const value_type* x = in_a ? xa : xb;
+                const slot* c = in_a ? ca : cb;
+                if (x) {
+                    datamap |= bit;
+                    entries[ne++] = x;
+                } else {
+                    nodemap |= bit;
+                    kids.push(*c, false);
+                }
+            }
+            if (same_a) {
+                if (a.s) return reuse(*a.s, true, same_b);
+                return {kind::entry, a.e, slot{0, 0, 0}, true, same_b};
+            }
+            if (same_b) {
+                if (b.s) return reuse(*b.s, false, true);
+                return {kind::entry, b.e, slot{0, 0, 0}, false, true};
+            }
+            const std::size_t nc = kids.size();
+            if (nc == 0 && ne == 0) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+            if (nc == 0 && ne == 1 && depth > 0)
+                return {kind::entry, entries[0], slot{0, 0, 0}, false, false};
+            value_alloc va = r_.make_value_alloc();
+            pending_block nb;
+            nb.acquire(r_.arena_, layout_t::node_granules(nc, ne));
+            construct_copies(va, layout_t::entries_after(nb.base, nc), entries, ne);
+            kids.place(nb.base); // the borrowed ones retained; all now the node's
+            return {kind::node, nullptr, slot{layout_t::tag(nb.release(), 0), datamap, nodemap},
+                    false, false};
+        }
+
+        // The hash of an operand's item: known for a one-entry operand, computed otherwise.
+        hash_t hash_item(const operand& o, const value_type* x) const {
+            if (!o.s) return o.h;
+            return r_.hash_of(Trie::key_of(*x));
+        }
+
+        // An input's node, reused whole.
+        result reuse(const slot& s, bool same_a, bool same_b) noexcept {
+            Trie::arena_t::retain(layout_t::base(s));
+            return {kind::node, nullptr, s, same_a, same_b};
+        }
+
+        using value_alloc = typename Trie::value_alloc;
+        static void construct_copies(value_alloc& va, value_type* dst, const value_type* const* src,
+                                     std::size_t n) {
+            std::size_t i = 0;
+            HAMT_TRY {
+                for (; i < n; ++i)
+                    ops::construct(va, dst + i, *src[i]);
+            }
+            HAMT_CATCH_ALL {
+                ops::destroy(va, dst, i);
+                HAMT_RETHROW;
+            }
+        }
+
+        // The child slots of a node being merged; the owned references are dropped unless the
+        // node is made (place) or an input's node is reused instead.
+        class children_guard {
+        public:
+            children_guard(Trie& r, unsigned depth) noexcept : r_(r), depth_(depth) {}
+            children_guard(const children_guard&) = delete;
+            children_guard& operator=(const children_guard&) = delete;
+            ~children_guard() {
+                for (std::size_t i = 0; i < n_; ++i)
+                    if (owned_[i]) r_.release_subtree(slots_[i], depth_);
+            }
+            void push(const slot& s, bool owned) noexcept {
+                slots_[n_] = s;
+                owned_[n_] = owned;
+                ++n_;
+            }
+            std::size_t size() const noexcept { return n_; }
+            // Moves the slots into a node's child area: each borrowed one takes a reference.
+            void place(std::byte* base) noexcept {
+                for (std::size_t i = 0; i < n_; ++i) {
+                    if (!owned_[i]) Trie::arena_t::retain(layout_t::base(slots_[i]));
+                    ::new (static_cast<void*>(base + i * C)) slot(slots_[i]);
+                }
+                n_ = 0;
+            }
+
+        private:
+            Trie& r_;
+            unsigned depth_;
+            std::size_t n_ = 0;
+            slot slots_[branches];
+            bool owned_[branches];
+        };
+
+        Trie& r_;
+        std::size_t count_ = 0;
+    };
+
+    template <set_op Op, class Container>
+    static Container apply(const Container& a, const Container& b) {
+        Container out(a.hash_function(), a.key_eq(), a.get_allocator());
+        auto& r = engine(out);
+        merger<std::remove_reference_t<decltype(r)>, Op>(r).run(engine(a), engine(b));
+        return out;
+    }
+    template <class Container>
+    static const auto& engine(const Container& c) noexcept {
+        return c.t_;
+    }
+};
+
+} // namespace hamt::detail

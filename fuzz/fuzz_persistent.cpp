@@ -13,6 +13,7 @@
 
 #include <hamt/persistent_map.hpp>
 #include <hamt/persistent_set.hpp>
+#include <hamt/set_algebra.hpp>
 
 namespace hfuzz {
 struct root_tag;
@@ -303,6 +304,7 @@ private:
         op_t_lookup,
         op_noop_update,
         op_t_compare,
+        op_algebra,
         op_check_all,
         op_count
     };
@@ -361,6 +363,8 @@ private:
             return do_noop_update();
         case op_t_compare:
             return do_t_compare();
+        case op_algebra:
+            return do_algebra();
         default:
             context::op = "check all";
             return check_all();
@@ -605,6 +609,105 @@ private:
         HFUZZ_CHECK((v_[b] == v_[a]) == expect);
         HFUZZ_CHECK((v_[a] != v_[b]) == !expect);
         if (same_root(v_[a], v_[b])) HFUZZ_CHECK(expect);
+    }
+
+    // hamt::diff of two versions against their models, then d = a op b: for sets union,
+    // intersection, difference, symmetric difference; for maps set_union (a's value wins),
+    // set_difference, merge_with and intersect_with (f called once per common key, here
+    // returning b's value). The inputs must be intact afterwards; versions share nodes with
+    // the result (node-by-node merge) whenever their allocators compare equal.
+    void do_algebra() {
+        context::op = "diff and set algebra";
+        const std::size_t d = var(), a = var(), b = var();
+        const unsigned how = in_.byte() % 4;
+        const P& x = v_[a];
+        const P& y = v_[b];
+        const model_t& mx = mv_[a];
+        const model_t& my = mv_[b];
+        std::size_t added = 0, removed = 0, changed = 0;
+        if constexpr (is_map) {
+            hamt::diff(
+                x, y,
+                [&](const value_type& v) {
+                    HFUZZ_CHECK(!mx.count(v.first) && my.count(v.first));
+                    ++added;
+                },
+                [&](const value_type& v) {
+                    HFUZZ_CHECK(mx.count(v.first) && !my.count(v.first));
+                    ++removed;
+                },
+                [&](const value_type& o, const value_type& n) {
+                    HFUZZ_CHECK(mx.count(o.first) && my.count(n.first));
+                    HFUZZ_CHECK(mx.at(o.first) == o.second && my.at(n.first) == n.second);
+                    HFUZZ_CHECK(!(o.second == n.second));
+                    ++changed;
+                });
+        } else {
+            hamt::diff(
+                x, y,
+                [&](const value_type& k) {
+                    HFUZZ_CHECK(!mx.count(k) && my.count(k));
+                    ++added;
+                },
+                [&](const value_type& k) {
+                    HFUZZ_CHECK(mx.count(k) && !my.count(k));
+                    ++removed;
+                });
+        }
+        model_t m;
+        std::size_t common = 0, differing = 0;
+        for (const auto& e : mx) {
+            const auto w = my.find(key_of(e));
+            if (w == my.end()) continue;
+            ++common;
+            if constexpr (is_map) differing += !(w->second == e.second);
+        }
+        HFUZZ_CHECK(removed == mx.size() - common);
+        HFUZZ_CHECK(added == my.size() - common);
+        HFUZZ_CHECK(changed == differing);
+        // The result's model: what it takes of a (with b's value for the common keys of
+        // merge_with and intersect_with), then b's elements whose key a lacks.
+        for (const auto& e : mx) {
+            const auto w = my.find(key_of(e));
+            const bool in_b = w != my.end();
+            if constexpr (is_map) {
+                if (in_b && how >= 2)
+                    m.emplace(e.first, w->second);
+                else if (how == 0 || (!in_b && how != 3))
+                    m.insert(e);
+            } else {
+                if (how == 0 || (how == 1) == in_b) m.insert(e);
+            }
+        }
+        const bool takes_b_only = is_map ? how == 0 || how == 2 : how == 0 || how == 3;
+        if (takes_b_only)
+            for (const auto& e : my)
+                if (!mx.count(key_of(e))) m.insert(e);
+        if (m.size() > max_size) return;
+        P r;
+        std::size_t calls = 0;
+        if constexpr (is_map) {
+            auto f = [&](const K& k, const V& av, const V& bv) {
+                HFUZZ_CHECK(mx.count(k) && mx.at(k) == av && my.count(k) && my.at(k) == bv);
+                ++calls;
+                return bv;
+            };
+            if (how == 0) r = hamt::set_union(x, y);
+            if (how == 1) r = hamt::set_difference(x, y);
+            if (how == 2) r = hamt::merge_with(x, y, f);
+            if (how == 3) r = hamt::intersect_with(x, y, f);
+            HFUZZ_CHECK(calls == (how >= 2 ? common : 0));
+        } else {
+            if (how == 0) r = x | y;
+            if (how == 1) r = x & y;
+            if (how == 2) r = x - y;
+            if (how == 3) r = x ^ y;
+        }
+        check_v(a);
+        check_v(b);
+        v_[d] = std::move(r);
+        mv_[d] = std::move(m);
+        check_v_full(d);
     }
 
     // find, contains, count, and at() for maps (throwing std::out_of_range when absent).

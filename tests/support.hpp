@@ -48,6 +48,16 @@
 
 // Tests also build with -fno-exceptions (scripts/test): the parts that throw or catch are
 // compiled only with exceptions, and the library aborts where it would throw.
+// HAMT_TEST_REDUCED (CMake: -DHAMT_TEST_REDUCED=ON): the legs of scripts/test that check a
+// toolchain or a build mode (-fno-exceptions, libc++, aarch64) instantiate the tests over
+// fewer element types and branching factors, each kind of case once; the g++ -O3 and the
+// ASan+UBSan legs build them all. HT_FULL_ONLY(statement) is compiled in full builds only.
+#ifdef HAMT_TEST_REDUCED
+#define HT_FULL_ONLY(...)
+#else
+#define HT_FULL_ONLY(...) __VA_ARGS__
+#endif
+
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
 #define HT_EXCEPTIONS 1
 #else

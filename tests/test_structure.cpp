@@ -787,37 +787,43 @@ void run_pairs(const char* name, std::uint64_t seed, std::size_t n0) {
 
 TEST_CASE("diff and set algebra: set<int64>, B=5, B=2, B=6", "[structure][diff][algebra]") {
     run_pairs<pset<i64, 5>>("set<int64> B=5", 0x57C0001, 2000);
-    run_pairs<pset<i64, 2>>("set<int64> B=2", 0x57C0002, 700);
-    run_pairs<pset<i64, 6, std_hash<i64>, hamt::single_thread>>("set<int64> B=6 single_thread",
-                                                                0x57C0003, 1500);
+    HT_FULL_ONLY(run_pairs<pset<i64, 2>>("set<int64> B=2", 0x57C0002, 700);)
+    HT_FULL_ONLY(run_pairs<pset<i64, 6, std_hash<i64>, hamt::single_thread>>(
+                     "set<int64> B=6 single_thread", 0x57C0003, 1500);)
 }
 
 TEST_CASE("diff and set algebra: set<int64> with colliding hashes", "[structure][diff][algebra]") {
     run_pairs<pset<i64, 5, low_hash>>("set<int64> B=5, hash = key & 0xF", 0x57C0011, 300);
-    run_pairs<pset<i64, 2, low_hash>>("set<int64> B=2, hash = key & 0xF", 0x57C0012, 200);
-    run_pairs<pset<i64, 5, const_hash>>("set<int64> B=5, constant hash", 0x57C0013, 60);
-    run_pairs<pset<i64, 6, const_hash>>("set<int64> B=6, constant hash", 0x57C0014, 40);
+    HT_FULL_ONLY(
+        run_pairs<pset<i64, 2, low_hash>>("set<int64> B=2, hash = key & 0xF", 0x57C0012, 200);)
+    HT_FULL_ONLY(
+        run_pairs<pset<i64, 5, const_hash>>("set<int64> B=5, constant hash", 0x57C0013, 60);)
+    HT_FULL_ONLY(
+        run_pairs<pset<i64, 6, const_hash>>("set<int64> B=6, constant hash", 0x57C0014, 40);)
 }
 
 TEST_CASE("diff and set algebra: set<string>", "[structure][diff][algebra]") {
     run_pairs<pset<str, 5>>("set<string> B=5", 0x57C0021, 800);
-    run_pairs<pset<str, 3, low_hash>>("set<string> B=3, hash = key & 0xF", 0x57C0022, 200);
-    run_pairs<pset<str, 2, const_hash>>("set<string> B=2, constant hash", 0x57C0023, 40);
+    HT_FULL_ONLY(
+        run_pairs<pset<str, 3, low_hash>>("set<string> B=3, hash = key & 0xF", 0x57C0022, 200);)
+    HT_FULL_ONLY(
+        run_pairs<pset<str, 2, const_hash>>("set<string> B=2, constant hash", 0x57C0023, 40);)
 }
 
 TEST_CASE("diff and map algebra: map<int64, int64>", "[structure][diff][algebra]") {
     run_pairs<pmap<i64, i64, 5>>("map<int64, int64> B=5", 0x57C0031, 1500);
-    run_pairs<pmap<i64, i64, 2>>("map<int64, int64> B=2", 0x57C0032, 500);
-    run_pairs<pmap<i64, i64, 6>>("map<int64, int64> B=6", 0x57C0033, 800);
-    run_pairs<pmap<i64, i64, 5, low_hash>>("map<int64, int64> B=5, hash = key & 0xF", 0x57C0034,
-                                           250);
-    run_pairs<pmap<i64, i64, 3, const_hash>>("map<int64, int64> B=3, constant hash", 0x57C0035, 50);
+    HT_FULL_ONLY(run_pairs<pmap<i64, i64, 2>>("map<int64, int64> B=2", 0x57C0032, 500);)
+    HT_FULL_ONLY(run_pairs<pmap<i64, i64, 6>>("map<int64, int64> B=6", 0x57C0033, 800);)
+    HT_FULL_ONLY(run_pairs<pmap<i64, i64, 5, low_hash>>("map<int64, int64> B=5, hash = key & 0xF",
+                                                        0x57C0034, 250);)
+    HT_FULL_ONLY(run_pairs<pmap<i64, i64, 3, const_hash>>("map<int64, int64> B=3, constant hash",
+                                                          0x57C0035, 50);)
 }
 
 TEST_CASE("diff and map algebra: map<string, string>", "[structure][diff][algebra]") {
     run_pairs<pmap<str, str, 5>>("map<string, string> B=5", 0x57C0041, 600);
-    run_pairs<pmap<str, str, 2, low_hash>>("map<string, string> B=2, hash = key & 0xF", 0x57C0042,
-                                           150);
+    HT_FULL_ONLY(run_pairs<pmap<str, str, 2, low_hash>>("map<string, string> B=2, hash = key & 0xF",
+                                                        0x57C0042, 150);)
 }
 
 namespace {
@@ -863,10 +869,10 @@ TEST_CASE("diff and set algebra: stateful hashers, pairs hashing with different 
           "[structure][diff][algebra][seeded]") {
     run_seeded_pairs<pset<i64, 5, ht::seeded_hash>>("set<int64> B=5, seeded_hash", 0x57C0051, 600,
                                                     0x1234, 0xABCDEF);
-    run_seeded_pairs<pset<i64, 2, ht::seeded_hash>>("set<int64> B=2, seeded_hash, one seed",
-                                                    0x57C0052, 300, 0x77, 0x77);
-    run_seeded_pairs<pmap<i64, i64, 4, ht::seeded_hash>>("map<int64, int64> B=4, seeded_hash",
-                                                         0x57C0053, 500, 0x99, 0x4242);
+    HT_FULL_ONLY(run_seeded_pairs<pset<i64, 2, ht::seeded_hash>>(
+                     "set<int64> B=2, seeded_hash, one seed", 0x57C0052, 300, 0x77, 0x77);)
+    HT_FULL_ONLY(run_seeded_pairs<pmap<i64, i64, 4, ht::seeded_hash>>(
+                     "map<int64, int64> B=4, seeded_hash", 0x57C0053, 500, 0x99, 0x4242);)
 }
 
 namespace {
@@ -939,12 +945,12 @@ TEST_CASE("diff and set algebra: every pair of small sets and maps, colliding or
     // hash = key & 0xF: 0, 16 and 32 collide, and 1 and 17.
     const std::vector<i64> five{0, 1, 2, 3, 4}, low{0, 16, 32, 1, 17};
     run_small_pairs<pset<i64, 5>>("set<int64> B=5", {0, 1, 2, 3});
-    run_small_pairs<pset<i64, 2, const_hash>>("set<int64> B=2, constant hash", five);
-    run_small_pairs<pset<i64, 3, low_hash>>("set<int64> B=3, hash = key & 0xF", low);
-    run_small_pairs<pmap<i64, i64, 4, const_hash>>("map<int64, int64> B=4, constant hash",
-                                                   {0, 1, 2, 3});
-    run_small_pairs<pmap<i64, i64, 5, low_hash>>("map<int64, int64> B=5, hash = key & 0xF",
-                                                 {0, 16, 32, 1});
+    HT_FULL_ONLY(run_small_pairs<pset<i64, 2, const_hash>>("set<int64> B=2, constant hash", five);)
+    HT_FULL_ONLY(run_small_pairs<pset<i64, 3, low_hash>>("set<int64> B=3, hash = key & 0xF", low);)
+    HT_FULL_ONLY(run_small_pairs<pmap<i64, i64, 4, const_hash>>(
+                     "map<int64, int64> B=4, constant hash", {0, 1, 2, 3});)
+    HT_FULL_ONLY(run_small_pairs<pmap<i64, i64, 5, low_hash>>(
+                     "map<int64, int64> B=5, hash = key & 0xF", {0, 16, 32, 1});)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1164,13 +1170,14 @@ TEST_CASE("sharing: inputs updated in place after a set operation leave the resu
 TEST_CASE("sharing: shared_bytes, and results of versions one edit apart or subsets",
           "[structure][sharing]") {
     check_sharing<aset<i64, 5>>("set<int64> B=5", 0x5A4E0001, 5000);
-    check_sharing<aset<i64, 2>>("set<int64> B=2", 0x5A4E0002, 3000);
-    check_sharing<aset<i64, 6>>("set<int64> B=6", 0x5A4E0003, 5000);
-    check_sharing<aset<i64, 5, low_hash>>("set<int64> B=5, hash = key & 0xF", 0x5A4E0004, 600);
-    check_sharing<aset<str, 4>>("set<string> B=4", 0x5A4E0005, 2000);
-    check_sharing<amap<i64, i64, 5>>("map<int64, int64> B=5", 0x5A4E0006, 4000);
-    check_sharing<amap<str, str, 3, low_hash>>("map<string, string> B=3, hash = key & 0xF",
-                                               0x5A4E0007, 160);
+    HT_FULL_ONLY(check_sharing<aset<i64, 2>>("set<int64> B=2", 0x5A4E0002, 3000);)
+    HT_FULL_ONLY(check_sharing<aset<i64, 6>>("set<int64> B=6", 0x5A4E0003, 5000);)
+    HT_FULL_ONLY(
+        check_sharing<aset<i64, 5, low_hash>>("set<int64> B=5, hash = key & 0xF", 0x5A4E0004, 600);)
+    HT_FULL_ONLY(check_sharing<aset<str, 4>>("set<string> B=4", 0x5A4E0005, 2000);)
+    HT_FULL_ONLY(check_sharing<amap<i64, i64, 5>>("map<int64, int64> B=5", 0x5A4E0006, 4000);)
+    HT_FULL_ONLY(check_sharing<amap<str, str, 3, low_hash>>(
+                     "map<string, string> B=3, hash = key & 0xF", 0x5A4E0007, 160);)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1248,9 +1255,10 @@ void check_reuse(const char* name, std::uint64_t seed, std::size_t n0) {
 TEST_CASE("reuse: every result subtree that equals an input's subtree at its place is that subtree",
           "[structure][sharing][reuse]") {
     check_reuse<pset<i64, 5>>("set<int64> B=5", 0x2E05E001, 1000);
-    check_reuse<pset<i64, 2>>("set<int64> B=2", 0x2E05E002, 300);
-    check_reuse<pset<i64, 4, low_hash>>("set<int64> B=4, hash = key & 0xF", 0x2E05E003, 200);
-    check_reuse<pmap<i64, i64, 5>>("map<int64, int64> B=5", 0x2E05E004, 800);
+    HT_FULL_ONLY(check_reuse<pset<i64, 2>>("set<int64> B=2", 0x2E05E002, 300);)
+    HT_FULL_ONLY(
+        check_reuse<pset<i64, 4, low_hash>>("set<int64> B=4, hash = key & 0xF", 0x2E05E003, 200);)
+    HT_FULL_ONLY(check_reuse<pmap<i64, i64, 5>>("map<int64, int64> B=5", 0x2E05E004, 800);)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1417,26 +1425,30 @@ void bulk_sizes(const char* name, std::uint64_t seed, std::size_t largest) {
 
 TEST_CASE("bulk construction: sets", "[structure][bulk]") {
     bulk_sizes<pset<i64, 5>>("set<int64> B=5", 0xB01C0001, scaled(20000));
-    bulk_sizes<pset<i64, 2>>("set<int64> B=2", 0xB01C0002, scaled(3000));
-    bulk_sizes<pset<i64, 6>>("set<int64> B=6", 0xB01C0003, scaled(5000));
-    bulk_sizes<pset<i64, 5, low_hash>>("set<int64> B=5, hash = key & 0xF", 0xB01C0004, scaled(600));
-    bulk_sizes<pset<i64, 5, const_hash>>("set<int64> B=5, constant hash", 0xB01C0005, 150);
-    bulk_sizes<pset<i64, 2, const_hash>>("set<int64> B=2, constant hash", 0xB01C0006, 100);
-    bulk_sizes<pset<str, 5>>("set<string> B=5", 0xB01C0007, scaled(5000));
-    bulk_sizes<pset<str, 3, low_hash>>("set<string> B=3, hash = key & 0xF", 0xB01C0008,
-                                       scaled(400));
+    HT_FULL_ONLY(bulk_sizes<pset<i64, 2>>("set<int64> B=2", 0xB01C0002, scaled(3000));)
+    HT_FULL_ONLY(bulk_sizes<pset<i64, 6>>("set<int64> B=6", 0xB01C0003, scaled(5000));)
+    HT_FULL_ONLY(bulk_sizes<pset<i64, 5, low_hash>>("set<int64> B=5, hash = key & 0xF", 0xB01C0004,
+                                                    scaled(600));)
+    HT_FULL_ONLY(
+        bulk_sizes<pset<i64, 5, const_hash>>("set<int64> B=5, constant hash", 0xB01C0005, 150);)
+    HT_FULL_ONLY(
+        bulk_sizes<pset<i64, 2, const_hash>>("set<int64> B=2, constant hash", 0xB01C0006, 100);)
+    HT_FULL_ONLY(bulk_sizes<pset<str, 5>>("set<string> B=5", 0xB01C0007, scaled(5000));)
+    HT_FULL_ONLY(bulk_sizes<pset<str, 3, low_hash>>("set<string> B=3, hash = key & 0xF", 0xB01C0008,
+                                                    scaled(400));)
 }
 
 TEST_CASE("bulk construction: maps (the first value of a key wins)", "[structure][bulk]") {
     bulk_sizes<pmap<i64, i64, 5>>("map<int64, int64> B=5", 0xB01C0011, scaled(10000));
-    bulk_sizes<pmap<i64, i64, 2>>("map<int64, int64> B=2", 0xB01C0012, scaled(2000));
-    bulk_sizes<pmap<i64, i64, 6, low_hash>>("map<int64, int64> B=6, hash = key & 0xF", 0xB01C0013,
-                                            scaled(500));
-    bulk_sizes<pmap<i64, i64, 3, const_hash>>("map<int64, int64> B=3, constant hash", 0xB01C0014,
-                                              120);
-    bulk_sizes<pmap<str, str, 5>>("map<string, string> B=5", 0xB01C0015, scaled(3000));
-    bulk_sizes<pmap<str, str, 4, const_hash>>("map<string, string> B=4, constant hash", 0xB01C0016,
-                                              80);
+    HT_FULL_ONLY(bulk_sizes<pmap<i64, i64, 2>>("map<int64, int64> B=2", 0xB01C0012, scaled(2000));)
+    HT_FULL_ONLY(bulk_sizes<pmap<i64, i64, 6, low_hash>>("map<int64, int64> B=6, hash = key & 0xF",
+                                                         0xB01C0013, scaled(500));)
+    HT_FULL_ONLY(bulk_sizes<pmap<i64, i64, 3, const_hash>>("map<int64, int64> B=3, constant hash",
+                                                           0xB01C0014, 120);)
+    HT_FULL_ONLY(
+        bulk_sizes<pmap<str, str, 5>>("map<string, string> B=5", 0xB01C0015, scaled(3000));)
+    HT_FULL_ONLY(bulk_sizes<pmap<str, str, 4, const_hash>>("map<string, string> B=4, constant hash",
+                                                           0xB01C0016, 80);)
 }
 
 TEST_CASE("bulk construction: initializer lists and single elements", "[structure][bulk]") {

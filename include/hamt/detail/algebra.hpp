@@ -219,6 +219,32 @@ struct trie_access<algebra_tag> {
                 if (bn & bit) cb = layout_t::child(*b.s, bc++);
 
                 if (in_a && in_b) {
+                    // Two entries: settled by their keys where the operation allows, without
+                    // hashing (for related inputs most pairs are one element, seen by both).
+                    if (xa && xb) {
+                        if (r_.equal_keys(Trie::key_of(*xa), Trie::key_of(*xb))) {
+                            if constexpr (Op == set_op::unite || Op == set_op::intersect) {
+                                datamap |= bit;
+                                entries[ne++] = xa;
+                                same_b = same_b && Trie::equal_mapped(*xa, *xb);
+                            } else {
+                                same_a = same_b = false; // the element vanishes
+                            }
+                            continue;
+                        }
+                        if constexpr (Op == set_op::intersect) {
+                            same_a = same_b = false; // both dropped
+                            ++count_;
+                            continue;
+                        }
+                        if constexpr (Op == set_op::subtract) {
+                            datamap |= bit; // a's kept, b's dropped
+                            entries[ne++] = xa;
+                            same_b = false;
+                            ++count_;
+                            continue;
+                        }
+                    }
                     const operand oa{ca, xa, xa ? hash_item(a, xa) : 0};
                     const operand ob{cb, xb, xb ? hash_item(b, xb) : 0};
                     const result m = merge(oa, ob, depth + 1);
@@ -340,8 +366,9 @@ struct trie_access<algebra_tag> {
             Trie& r_;
             unsigned depth_;
             std::size_t n_ = 0;
-            slot slots_[branches];
-            bool owned_[branches];
+            // Zeroed: GCC cannot see that n_ <= branches and reports reads of the rest.
+            slot slots_[branches]{};
+            bool owned_[branches]{};
         };
 
         Trie& r_;

@@ -1167,6 +1167,32 @@ TEST_CASE("sharing: inputs updated in place after a set operation leave the resu
     }
 }
 
+// set_union and set_difference of maps need no operator== on the mapped type: without it,
+// b's elements never stand for a's (a's value wins) and only shared nodes are reused.
+TEST_CASE("map algebra: a mapped type without operator==", "[structure][algebra]") {
+    struct no_eq {
+        i64 v;
+    };
+    using M = hamt::persistent_map<i64, no_eq>;
+    M a, b;
+    for (i64 k = 0; k < 300; ++k) {
+        a = std::move(a).set(k, no_eq{k});
+        b = std::move(b).set(k + 200, no_eq{-k});
+    }
+    const M u = hamt::set_union(a, b), d = hamt::set_difference(a, b);
+    CHECK(u.size() == 500);
+    CHECK(d.size() == 200);
+    for (i64 k = 0; k < 500; ++k) {
+        CHECK(u.at(k).v == (k < 300 ? k : 200 - k));
+        CHECK(d.contains(k) == (k < 200));
+    }
+    const M v = hamt::set_union(u, a); // related: u holds a's values
+    CHECK(v.size() == 500);
+    inv(u);
+    inv(d);
+    inv(v);
+}
+
 TEST_CASE("sharing: shared_bytes, and results of versions one edit apart or subsets",
           "[structure][sharing]") {
     check_sharing<aset<i64, 5>>("set<int64> B=5", 0x5A4E0001, 5000);

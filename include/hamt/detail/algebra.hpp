@@ -93,6 +93,23 @@ struct trie_access<algebra_tag> {
             bool same_a, same_b;
         };
 
+        // Whether b's element can stand for a's in the result: for maps, a mapped type without
+        // == never does (a's value wins; only pointer-identical nodes are shared then).
+        template <class V, class = void>
+        struct comparable : std::false_type {};
+        template <class V>
+        struct comparable<
+            V, std::void_t<decltype(std::declval<const V&>() == std::declval<const V&>())>>
+            : std::true_type {};
+        static bool same_mapped(const value_type& x, const value_type& y) {
+            if constexpr (!Trie::is_map)
+                return (void)x, (void)y, true;
+            else if constexpr (comparable<decltype(x.second)>::value)
+                return Trie::equal_mapped(x, y);
+            else
+                return (void)x, (void)y, false;
+        }
+
         // ---- counting ----
 
         static std::size_t subtree_size(const slot& s, unsigned depth) noexcept {
@@ -121,7 +138,7 @@ struct trie_access<algebra_tag> {
             }
             if (a.e && b.e && a.h == b.h && r_.equal_keys(Trie::key_of(*a.e), Trie::key_of(*b.e))) {
                 if constexpr (Op == set_op::unite || Op == set_op::intersect)
-                    return {kind::entry, a.e, slot{0, 0, 0}, true, Trie::equal_mapped(*a.e, *b.e)};
+                    return {kind::entry, a.e, slot{0, 0, 0}, true, same_mapped(*a.e, *b.e)};
                 else
                     return {kind::none, nullptr, slot{0, 0, 0}, false, false};
             }
@@ -156,7 +173,7 @@ struct trie_access<algebra_tag> {
                     Op == set_op::unite || (Op == set_op::intersect) == (w != nullptr);
                 if (keep) {
                     out[n++] = ea + i;
-                    if (!w || !Trie::equal_mapped(ea[i], *w)) same_b = false;
+                    if (!w || !same_mapped(ea[i], *w)) same_b = false;
                     if constexpr (Op != set_op::unite && Op != set_op::intersect) ++count_;
                 } else {
                     same_a = false;
@@ -226,7 +243,7 @@ struct trie_access<algebra_tag> {
                             if constexpr (Op == set_op::unite || Op == set_op::intersect) {
                                 datamap |= bit;
                                 entries[ne++] = xa;
-                                same_b = same_b && Trie::equal_mapped(*xa, *xb);
+                                same_b = same_b && same_mapped(*xa, *xb);
                             } else {
                                 same_a = same_b = false; // the element vanishes
                             }

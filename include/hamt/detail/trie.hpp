@@ -963,6 +963,7 @@ protected:
     static unsigned fragment_of(hash_t h, unsigned depth) noexcept {
         return br::fragment(h, depth);
     }
+    static constexpr bool is_map = Policy::is_map;
     static const key_type& key_of(const value_type& v) noexcept { return Policy::key_of(v); }
 
     value_alloc make_value_alloc() const noexcept { return value_alloc(arena_.allocator()); }

@@ -41,6 +41,79 @@ bool has(const C& c, const Key& key) {
 
 } // namespace
 
+// hamt's find() and modifiers return an iterator that records no path until its first
+// increment (detail/iterator.hpp); from there on it must be the iterator begin() would reach.
+TEMPLATE_TEST_CASE("map: iterators from find and inserts continue the iteration", "[map][iterator]",
+                   HT_MAP_TYPES) {
+    using M = TestType;
+    using F = map_fixture<M>;
+    ht::leak_guard guard;
+
+    M m;
+    ht::fill(m, 0, 700);
+    auto order_of = [](const M& c) {
+        std::vector<std::int64_t> keys;
+        for (const auto& kv : c)
+            keys.push_back(ht::get(kv.first));
+        return keys;
+    };
+    auto rest = [](auto it, auto end) {
+        std::vector<std::int64_t> keys;
+        for (; it != end; ++it)
+            keys.push_back(ht::get(it->first));
+        return keys;
+    };
+    const std::vector<std::int64_t> order = order_of(m);
+    const M& cm = m;
+    for (std::size_t i = 0; i < order.size(); i += 7) {
+        const std::vector<std::int64_t> tail(order.begin() + static_cast<std::ptrdiff_t>(i),
+                                             order.end());
+        HT_ASSERT(rest(m.find(F::k(order[i])), m.end()) == tail);
+        HT_ASSERT(rest(cm.find(F::k(order[i])), cm.end()) == tail);
+        HT_ASSERT(rest(m.try_emplace(F::k(order[i])).first, m.end()) == tail);
+        // Copies made before the first increment go their own ways.
+        auto a = m.find(F::k(order[i]));
+        auto b = a;
+        typename M::const_iterator c = a;
+        ++a;
+        HT_ASSERT(ht::get(b->first) == order[i]);
+        HT_ASSERT(rest(b, m.end()) == tail);
+        HT_ASSERT(rest(c, cm.end()) == tail);
+        HT_ASSERT(a == std::next(m.find(F::k(order[i]))));
+        auto post = m.find(F::k(order[i]));
+        HT_ASSERT(ht::get((post++)->first) == order[i]);
+        HT_ASSERT(rest(post, m.end()) == std::vector<std::int64_t>(tail.begin() + 1, tail.end()));
+    }
+    // equal_range through find.
+    auto range = m.equal_range(F::k(order[3]));
+    HT_ASSERT(std::distance(range.first, range.second) == 1);
+    HT_ASSERT(range.second == m.find(F::k(order[4])));
+
+    // An insert that inserts returns an iterator into the new order.
+    auto r = m.try_emplace(F::k(5000));
+    REQUIRE(r.second);
+    std::vector<std::int64_t> now = order_of(m);
+    auto at = std::find(now.begin(), now.end(), 5000);
+    CHECK(rest(r.first, m.end()) == std::vector<std::int64_t>(at, now.end()));
+
+    // erase at a find() iterator returns the element that followed it.
+    const std::int64_t victim = now[10], following = now[11];
+    auto e = m.erase(m.find(F::k(victim)));
+    REQUIRE(e != m.end());
+    CHECK(ht::get(e->first) == following);
+    CHECK_FALSE(has(m, F::k(victim)));
+    ht::check(m);
+
+    // swap: an iterator found before it continues in the other container.
+    now = order_of(m);
+    auto before = m.find(F::k(now[20]));
+    M other;
+    ht::fill(other, 900, 5);
+    m.swap(other);
+    CHECK(rest(before, other.end()) ==
+          std::vector<std::int64_t>(now.begin() + 20, now.end()));
+}
+
 TEMPLATE_TEST_CASE("map: default construction and observers", "[map]", HT_MAP_TYPES) {
     using M = TestType;
     using F = map_fixture<M>;

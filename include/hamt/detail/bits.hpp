@@ -1,6 +1,7 @@
 // Bitmaps, popcount and hash fragments: the trie's branching arithmetic.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -76,6 +77,38 @@ HAMT_ALWAYS_INLINE unsigned popcount(std::uint64_t x) noexcept {
 #endif
 }
 
+// popcount strategies, for a loop that picks one before it starts rather than at each step
+// (trie::find_ptr): in default x86-64 builds popcount() tests cpu_has_popcnt each time, and only
+// GCC's -O3 unswitches that test out of a loop. Each returns the count in a 64-bit register, so
+// that using it as an index costs no zero-extension.
+struct popcount_any { // popcount() as above
+    HAMT_ALWAYS_INLINE static std::size_t count(std::uint32_t x) noexcept { return popcount(x); }
+    HAMT_ALWAYS_INLINE static std::size_t count(std::uint64_t x) noexcept { return popcount(x); }
+};
+#if defined(HAMT_POPCOUNT_ASM) && defined(__x86_64__)
+struct popcount_insn { // the popcnt instruction: only where cpu_has_popcnt
+    HAMT_ALWAYS_INLINE static std::size_t count(std::uint32_t x) noexcept {
+        std::uint64_t r; // writing the 32-bit register clears the upper half
+        __asm__("popcntl %1, %k0" : "=r"(r) : "rm"(x) : "cc");
+        return r;
+    }
+    HAMT_ALWAYS_INLINE static std::size_t count(std::uint64_t x) noexcept {
+        std::uint64_t r;
+        __asm__("popcntq %1, %0" : "=r"(r) : "rm"(x) : "cc");
+        return r;
+    }
+};
+struct popcount_soft {
+    HAMT_ALWAYS_INLINE static std::size_t count(std::uint32_t x) noexcept {
+        return popcount_swar(x);
+    }
+    HAMT_ALWAYS_INLINE static std::size_t count(std::uint64_t x) noexcept {
+        return popcount_swar(x);
+    }
+};
+#define HAMT_POPCOUNT_DISPATCH 1
+#endif
+
 // Index of the lowest set bit; x != 0. Compilers emit tzcnt/bsf/rbit+clz without library calls.
 HAMT_ALWAYS_INLINE constexpr unsigned lowest_bit_index(std::uint64_t x) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
@@ -137,6 +170,10 @@ struct branching {
     // Number of set bits of `map` below `bit` (a single set bit): the compressed index.
     HAMT_ALWAYS_INLINE static unsigned index(bitmap_t map, bitmap_t bit) noexcept {
         return popcount(static_cast<bitmap_t>(map & (bit - 1)));
+    }
+    template <class Popcount>
+    HAMT_ALWAYS_INLINE static std::size_t index_with(bitmap_t map, bitmap_t bit) noexcept {
+        return Popcount::count(static_cast<bitmap_t>(map & (bit - 1)));
     }
 };
 

@@ -204,22 +204,38 @@ public:
 
     // ---- lookup -----------------------------------------------------------------------------
 
-    // The element with `key` (hash h), or nullptr.
+    // The element with `key` (hash h), or nullptr. Inlined into every lookup (find, contains,
+    // count, at): at -O2 GCC would otherwise call it with the key spilled to memory.
     template <class K>
-    value_type* find_ptr(const K& key, hash_t h) const {
+    HAMT_ALWAYS_INLINE value_type* find_ptr(const K& key, hash_t h) const {
+#if defined(HAMT_POPCOUNT_DISPATCH)
+        // Which popcount, decided once per lookup instead of once per level.
+        if (HAMT_LIKELY(cpu_has_popcnt)) return find_ptr_with<popcount_insn>(key, h);
+        return find_ptr_with<popcount_soft>(key, h);
+#else
+        return find_ptr_with<popcount_any>(key, h);
+#endif
+    }
+
+    template <class Popcount, class K>
+    HAMT_ALWAYS_INLINE value_type* find_ptr_with(const K& key, hash_t h) const {
         const slot* s = &root_;
         hash_t rest = h;
         for (unsigned depth = 0; depth < cd; ++depth) {
             const bitmap_t bit = br::next_bit(rest);
             const std::byte* base = layout_t::base(*s);
-            if (s->nodemap & bit) {
-                s = reinterpret_cast<const slot*>(base + br::index(s->nodemap, bit) * C);
+            const bitmap_t nodemap = s->nodemap;
+            if (nodemap & bit) {
+                s = reinterpret_cast<const slot*>(base +
+                                                  br::template index_with<Popcount>(nodemap, bit) * C);
                 continue;
             }
-            if (s->datamap & bit) {
-                value_type* e = reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
-                                                              layout_t::child_count(*s) * C) +
-                                br::index(s->datamap, bit);
+            const bitmap_t datamap = s->datamap;
+            if (datamap & bit) {
+                value_type* e =
+                    reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
+                                                  Popcount::count(nodemap) * C) +
+                    br::template index_with<Popcount>(datamap, bit);
                 return equal_keys(key, Policy::key_of(*e)) ? e : nullptr;
             }
             return nullptr;
@@ -227,50 +243,12 @@ public:
         return find_in_collision(*s, key);
     }
 
-    // The same lookup, recording the path in an iterator (end() if absent). Every return
-    // returns `it`, so that it is built in place (an iterator is large to copy).
+    // The same lookup as an iterator (end() if absent), unresolved (see iterator.hpp): it
+    // records no path, so that a caller who only dereferences it pays for find_ptr alone.
     template <class It, class K>
     HAMT_ALWAYS_INLINE It find_iterator(const K& key, hash_t h) const {
         It it;
-        const slot* s = &root_;
-        hash_t rest = h;
-        for (unsigned depth = 0; depth < cd; ++depth) {
-            const bitmap_t bit = br::next_bit(rest);
-            const std::byte* base = layout_t::base(*s);
-            if (s->nodemap & bit) {
-                const unsigned i = br::index(s->nodemap, bit);
-                it.stack_[depth] = {base, s->nodemap, i + 1};
-                s = reinterpret_cast<const slot*>(base + i * C);
-                continue;
-            }
-            if (s->datamap & bit) {
-                value_type* entries = reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
-                                                                    layout_t::child_count(*s) * C);
-                value_type* e = entries + br::index(s->datamap, bit);
-                if (!equal_keys(key, Policy::key_of(*e))) return it; // end(): cur_ is still null
-                it.stack_[depth] = {base, s->nodemap, 0};
-                it.depth_ = depth;
-                it.cur_ = e;
-                it.last_ = entries + layout_t::entry_count(*s);
-                return it;
-            }
-            return it; // end(): cur_ is still null
-        }
-        value_type* e = find_in_collision(*s, key);
-        if (!e) return it; // end(): cur_ is still null
-        const std::byte* base = layout_t::base(*s);
-        it.stack_[cd] = {base, 0, 0};
-        it.depth_ = cd;
-        it.cur_ = e;
-        it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
-        return it;
-    }
-
-    // An iterator to element p, whose hash is h (p must be in the trie).
-    template <class It>
-    It iterator_at(const value_type* p, hash_t h) const noexcept {
-        It it;
-        locate(it, &root_, 0, p, h);
+        if (value_type* e = find_ptr(key, h)) it.set_unresolved(e, root_, h);
         return it;
     }
 
@@ -278,8 +256,7 @@ public:
 
     // Inserts the element made by make(value_type* raw) unless `key` (hash h) is present.
     // Returns the element with that key and whether it was inserted. Strong guarantee. With
-    // `out`, also sets *out to an iterator to that element (the path is recorded on the way down,
-    // cheaper than a second descent). With shared ownership the path is made this trie's own
+    // `out`, also sets *out to an (unresolved) iterator to that element. With shared ownership the path is made this trie's own
     // only when the trie changes, or with OwnIfPresent (the caller will write to the element).
     template <bool OwnIfPresent = false, class K, class Make, class It = void>
     HAMT_ALWAYS_INLINE std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key,
@@ -288,13 +265,12 @@ public:
         slot* s = &root_;
         [[maybe_unused]] slot* path[shared ? cd + 1 : 1];
         if constexpr (shared) path[0] = s;
-        // After own_path: the path recorded in *out follows the nodes to their copies.
         [[maybe_unused]] auto own = [&](unsigned d, std::size_t want) {
-            slot* owned = own_path(path, d, want);
-            if constexpr (track)
-                for (unsigned l = 0; l < d; ++l)
-                    out->stack_[l].base = layout_t::base(*path[l]);
-            return owned;
+            return own_path(path, d, want);
+        };
+        // The iterator is made last: own_path and the insert may change the root slot.
+        [[maybe_unused]] auto done = [&](value_type* e) {
+            if constexpr (track) out->set_unresolved(e, root_, h);
         };
         unsigned depth = 0;
         value_type* p;
@@ -303,7 +279,6 @@ public:
             const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
                 const unsigned i = br::index(s->nodemap, bit);
-                if constexpr (track) out->stack_[depth] = {layout_t::base(*s), s->nodemap, i + 1};
                 s = layout_t::child(*s, i);
                 if constexpr (shared) path[depth + 1] = s;
                 continue;
@@ -316,14 +291,13 @@ public:
                         s = own(depth, 0);
                         p = layout_t::entry(*s, i);
                     }
-                    if constexpr (track) at_entry(*out, *s, depth, p);
+                    done(p);
                     return {p, false};
                 }
                 if constexpr (shared)
                     s = own(depth, layout_t::node_granules(layout_t::child_count(*s) + 1,
                                                            layout_t::entry_count(*s) - 1));
                 p = split(*s, depth, bit, i, h, make);
-                if constexpr (track) locate(*out, s, depth, p, h);
             } else {
                 if constexpr (shared) {
                     if (s->tagged)
@@ -331,9 +305,9 @@ public:
                                                                layout_t::entry_count(*s) + 1));
                 }
                 p = insert_entry(*s, bit, make);
-                if constexpr (track) at_entry(*out, *s, depth, p);
             }
             ++size_;
+            done(p);
             return {p, true};
         }
         bool inserted = false;
@@ -348,7 +322,7 @@ public:
             s = own(cd, 0);
             p = collision_entries(*s) + i;
         }
-        if constexpr (track) locate(*out, s, cd, p, h);
+        done(p);
         return {p, inserted};
     }
 
@@ -418,6 +392,7 @@ public:
     // Removes the element at `pos`; returns the iterator to the element after it.
     iterator erase_at(const_iterator pos) {
         HAMT_ASSERT(pos.cur_ != nullptr);
+        pos.resolve(); // the path is read below
         slot* path[cd + 1];
         path[0] = &root_;
         iterator next = mutable_iterator(pos);
@@ -577,44 +552,6 @@ public:
     std::size_t node_bytes() const noexcept { return root_.tagged ? subtree_bytes(root_, 0) : 0; }
 
 protected:
-    // Completes an iterator to element p, an entry of the regular node of slot s at depth.
-    template <class It>
-    static void at_entry(It& it, const slot& s, unsigned depth, const value_type* p) noexcept {
-        it.stack_[depth] = {layout_t::base(s), s.nodemap, 0};
-        it.depth_ = depth;
-        it.cur_ = const_cast<value_type*>(p);
-        it.last_ = layout_t::entries(s) + layout_t::entry_count(s);
-    }
-
-    // Completes an iterator to element p (hash h) from slot s at depth down: s is the node on
-    // p's path at that depth, and the levels above are already recorded.
-    template <class It>
-    static void locate(It& it, const slot* s, unsigned depth, const value_type* p,
-                       hash_t h) noexcept {
-        hash_t rest = br::rest_at(h, depth);
-        for (; depth < cd; ++depth) {
-            const bitmap_t bit = br::next_bit(rest);
-            const std::byte* base = layout_t::base(*s);
-            if (s->nodemap & bit) {
-                const unsigned i = br::index(s->nodemap, bit);
-                it.stack_[depth] = {base, s->nodemap, i + 1};
-                s = reinterpret_cast<const slot*>(base + i * C);
-                continue;
-            }
-            HAMT_ASSERT(s->datamap & bit);
-            it.stack_[depth] = {base, s->nodemap, 0};
-            it.depth_ = depth;
-            it.cur_ = const_cast<value_type*>(p);
-            it.last_ = layout_t::entries(*s) + layout_t::entry_count(*s);
-            return;
-        }
-        const std::byte* base = layout_t::base(*s);
-        it.stack_[cd] = {base, 0, 0};
-        it.depth_ = cd;
-        it.cur_ = const_cast<value_type*>(p);
-        it.last_ = reinterpret_cast<value_type*>(const_cast<std::byte*>(base)) + s->datamap;
-    }
-
     // An element of the range being built (value_type, or a map's pair<Key, T>, or a set's
     // key), by address: the build is made once per element type, not per iterator type.
     template <class Item>

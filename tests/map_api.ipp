@@ -110,8 +110,7 @@ TEMPLATE_TEST_CASE("map: iterators from find and inserts continue the iteration"
     M other;
     ht::fill(other, 900, 5);
     m.swap(other);
-    CHECK(rest(before, other.end()) ==
-          std::vector<std::int64_t>(now.begin() + 20, now.end()));
+    CHECK(rest(before, other.end()) == std::vector<std::int64_t>(now.begin() + 20, now.end()));
 }
 
 TEMPLATE_TEST_CASE("map: default construction and observers", "[map]", HT_MAP_TYPES) {

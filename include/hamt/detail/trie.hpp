@@ -226,16 +226,15 @@ public:
             const std::byte* base = layout_t::base(*s);
             const bitmap_t nodemap = s->nodemap;
             if (nodemap & bit) {
-                s = reinterpret_cast<const slot*>(base +
-                                                  br::template index_with<Popcount>(nodemap, bit) * C);
+                s = reinterpret_cast<const slot*>(
+                    base + br::template index_with<Popcount>(nodemap, bit) * C);
                 continue;
             }
             const bitmap_t datamap = s->datamap;
             if (datamap & bit) {
-                value_type* e =
-                    reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
-                                                  Popcount::count(nodemap) * C) +
-                    br::template index_with<Popcount>(datamap, bit);
+                value_type* e = reinterpret_cast<value_type*>(const_cast<std::byte*>(base) +
+                                                              Popcount::count(nodemap) * C) +
+                                br::template index_with<Popcount>(datamap, bit);
                 return equal_keys(key, Policy::key_of(*e)) ? e : nullptr;
             }
             return nullptr;
@@ -256,8 +255,9 @@ public:
 
     // Inserts the element made by make(value_type* raw) unless `key` (hash h) is present.
     // Returns the element with that key and whether it was inserted. Strong guarantee. With
-    // `out`, also sets *out to an (unresolved) iterator to that element. With shared ownership the path is made this trie's own
-    // only when the trie changes, or with OwnIfPresent (the caller will write to the element).
+    // `out`, also sets *out to an (unresolved) iterator to that element. With shared ownership the
+    // path is made this trie's own only when the trie changes, or with OwnIfPresent (the caller
+    // will write to the element).
     template <bool OwnIfPresent = false, class K, class Make, class It = void>
     HAMT_ALWAYS_INLINE std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key,
                                                                    Make&& make, It* out = nullptr) {
@@ -535,7 +535,9 @@ public:
         hash_base::get() = other.hash_base::get();
         equal_base::get() = other.equal_base::get();
     }
-    void swap_allocators(trie& other) noexcept { arena_.swap_allocators(other.arena_); }
+    void swap_allocators(trie& other) noexcept {
+        arena_.swap_allocators(other.arena_);
+    }
     void assign_allocator(const trie& other) noexcept {
         arena_.allocator() = other.arena_.allocator();
     }
@@ -549,7 +551,9 @@ public:
     }
 
     // Bytes in live nodes, slack included.
-    std::size_t node_bytes() const noexcept { return root_.tagged ? subtree_bytes(root_, 0) : 0; }
+    std::size_t node_bytes() const noexcept {
+        return root_.tagged ? subtree_bytes(root_, 0) : 0;
+    }
 
 protected:
     // An element of the range being built (value_type, or a map's pair<Key, T>, or a set's
@@ -901,9 +905,13 @@ protected:
         return br::fragment(h, depth);
     }
     static constexpr bool is_map = Policy::is_map;
-    static const key_type& key_of(const value_type& v) noexcept { return Policy::key_of(v); }
+    static const key_type& key_of(const value_type& v) noexcept {
+        return Policy::key_of(v);
+    }
 
-    value_alloc make_value_alloc() const noexcept { return value_alloc(arena_.allocator()); }
+    value_alloc make_value_alloc() const noexcept {
+        return value_alloc(arena_.allocator());
+    }
 
     static value_type* collision_entries(const slot& s) noexcept {
         return reinterpret_cast<value_type*>(layout_t::base(s));

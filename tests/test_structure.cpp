@@ -736,6 +736,20 @@ void check_map_algebra(const P& a, const P& b, const std::unordered_map<i64, i64
     n_calls = 0;
     HT_ASSERT(hamt::intersect_with(a, a, keep_a) == a);
     HT_ASSERT(n_calls == static_cast<long>(a.size()));
+    // Node by node: where every value f returns equals the old one, the result is a's nodes;
+    // where f changes every value, nothing of a shared subtree is kept (f's values are new).
+    if (!a.empty()) {
+        HT_ASSERT(hamt::debug::shared_bytes(hamt::merge_with(a, a, keep_a), a) == node_bytes(a));
+        HT_ASSERT(hamt::debug::shared_bytes(hamt::intersect_with(a, a, keep_a), a) ==
+                  node_bytes(a));
+        auto plus_one = [](const K&, const T& x, const T&) { return ht::make<T>(ht::get(x) + 1); };
+        const P up = hamt::merge_with(a, a, plus_one);
+        HT_ASSERT(hamt::debug::shared_bytes(up, a) == 0);
+        HT_ASSERT(up.size() == a.size());
+        for (const auto& x : a)
+            HT_ASSERT(ht::get(up.at(x.first)) == ht::get(x.second) + 1);
+        inv(up);
+    }
     n_calls = 0;
     HT_ASSERT(hamt::intersect_with(a, b, keep_a) == hamt::set_difference(a, d));
     HT_ASSERT(n_calls == static_cast<long>(common.size()));

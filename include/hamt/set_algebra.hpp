@@ -14,11 +14,12 @@
 // equal to an input's subtree at its place is that subtree. For versions derived from one
 // another the cost follows what differs, not the size. Inputs must hash alike, as for ==; with
 // a stateful hasher, inputs that share no node are combined by looking elements up instead.
-// is_subset and is_disjoint walk the two with hamt::diff. merge_with and intersect_with call f
-// exactly once for every key in both inputs, shared subtrees included (f need not be
-// idempotent), so they visit every element of `b` (merge_with) or `a` (intersect_with), through
-// lookups and a transient. Results are in canonical form. Strong guarantee: a throw (allocator,
-// element copy, f, a hash) leaves both inputs as they were and leaks nothing.
+// is_subset and is_disjoint walk the two with hamt::diff. merge_with and intersect_with merge
+// node by node too and call f exactly once for every key in both inputs, shared subtrees
+// included (f need not be idempotent): a subtree both share is rebuilt with f's values (and kept
+// as it is where every value f returns compares equal to the old one), so their cost follows
+// what differs plus the keys in both. Results are in canonical form. Strong guarantee: a throw
+// (allocator, element copy, f, a hash) leaves both inputs as they were and leaks nothing.
 #pragma once
 
 #include <cstddef>
@@ -234,6 +235,10 @@ template <class K, class T, class H, class E, class A, class P, unsigned B, clas
 [[nodiscard]] persistent_map<K, T, H, E, A, P, B>
 merge_with(const persistent_map<K, T, H, E, A, P, B>& a,
            const persistent_map<K, T, H, E, A, P, B>& b, F&& f) {
+    if (b.empty()) return a;
+    if (a.empty()) return b;
+    if (detail::mergeable(a, b))
+        return detail::trie_access<detail::algebra_tag>::apply_with<detail::set_op::unite>(a, b, f);
     auto t = a.transient();
     for (const auto& v : b) {
         if (const auto it = a.find(v.first); it != a.end())
@@ -249,6 +254,12 @@ template <class K, class T, class H, class E, class A, class P, unsigned B, clas
 [[nodiscard]] persistent_map<K, T, H, E, A, P, B>
 intersect_with(const persistent_map<K, T, H, E, A, P, B>& a,
                const persistent_map<K, T, H, E, A, P, B>& b, F&& f) {
+    if (a.empty() || b.empty())
+        return persistent_map<K, T, H, E, A, P, B>(a.hash_function(), a.key_eq(),
+                                                   a.get_allocator());
+    if (detail::mergeable(a, b))
+        return detail::trie_access<detail::algebra_tag>::apply_with<detail::set_op::intersect>(a, b,
+                                                                                               f);
     typename persistent_map<K, T, H, E, A, P, B>::transient_type t(0, a.hash_function(), a.key_eq(),
                                                                    a.get_allocator());
     for (const auto& v : a)

@@ -13,12 +13,18 @@
 // it. The element count of the result is kept relative to `a` for union and intersection (the
 // elements one input has alone: what differs) and counted directly for the differences (what
 // they keep), so for related versions the cost follows what differs, not the size.
-// Strong guarantee: a throw (allocator, element copy, hash) drops what was built; inputs intact.
+// With a combining function f (merge_with, intersect_with: maps, union or intersection), a key
+// both inputs hold gets the value f(key, a_value, b_value), f called once per such key: a node
+// both inputs reach is rebuilt with f applied to each of its elements (kept as it is where every
+// value f returns compares equal to the old one), never taken whole unread.
+// Strong guarantee: a throw (allocator, element copy, hash, f) drops what was built; inputs intact.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -30,6 +36,9 @@ struct algebra_tag;
 
 enum class set_op { unite, intersect, subtract, symmetric };
 
+// The merger's combining function: none (the set operations; a's element wins), or f.
+struct no_combine {};
+
 template <>
 struct trie_access<algebra_tag> {
     template <class Container>
@@ -37,7 +46,7 @@ struct trie_access<algebra_tag> {
         return c.t_;
     }
 
-    template <class Trie, set_op Op>
+    template <class Trie, set_op Op, class Combine = no_combine>
     class merger {
         using layout_t = typename Trie::layout_t;
         using slot = typename Trie::slot;
@@ -46,13 +55,31 @@ struct trie_access<algebra_tag> {
         using bitmap_t = typename Trie::bitmap_t;
         using ops = typename Trie::ops;
         using pending_block = typename Trie::pending_block;
+        using value_alloc = typename Trie::value_alloc;
         static constexpr unsigned cd = layout_t::collision_depth;
         static constexpr std::size_t C = layout_t::child_size;
         static constexpr std::size_t branches = br::branches;
 
+        static constexpr bool combining = !std::is_same_v<Combine, no_combine>;
+        static_assert(
+            !combining || (Trie::is_map && (Op == set_op::unite || Op == set_op::intersect)),
+            "a combining function merges the values of maps, in a union or an intersection");
+
     public:
-        // r: the (empty) result trie, whose arena and functions make the new nodes.
-        explicit merger(Trie& r) noexcept : r_(r) {}
+        // r: the (empty) result trie, whose arena and functions make the new nodes. combine:
+        // f(key, a_value, b_value) -> the value of a key in both (when combining).
+        explicit merger(Trie& r, Combine combine = {}) noexcept : r_(r), combine_(combine) {}
+        merger(const merger&) = delete;
+        merger& operator=(const merger&) = delete;
+        ~merger() {
+            while (carried_) {
+                carried* next = carried_->next;
+                value_alloc va = r_.make_value_alloc();
+                ops::destroy(va, carried_->element());
+                delete carried_;
+                carried_ = next;
+            }
+        }
 
         // Makes r = a op b (both non-empty).
         void run(const Trie& a, const Trie& b) {
@@ -129,7 +156,9 @@ struct trie_access<algebra_tag> {
 
         result merge(const operand& a, const operand& b, unsigned depth) {
             if (a.s && b.s && layout_t::base(*a.s) == layout_t::base(*b.s)) {
-                if constexpr (Op == set_op::unite || Op == set_op::intersect) {
+                if constexpr (combining) {
+                    return combine_shared(*a.s, depth);
+                } else if constexpr (Op == set_op::unite || Op == set_op::intersect) {
                     Trie::arena_t::retain(layout_t::base(*a.s));
                     return {kind::node, nullptr, *a.s, true, true};
                 } else {
@@ -164,11 +193,21 @@ struct trie_access<algebra_tag> {
             }
             std::size_t n = 0;
             bool same_a = true, same_b = true;
+            made_elements made(*this, na);
             for (std::size_t i = 0; i < na; ++i) {
                 const value_type* w = find(eb, nb, ea[i]);
                 const bool keep =
                     Op == set_op::unite || (Op == set_op::intersect) == (w != nullptr);
                 if (keep) {
+                    if constexpr (combining) {
+                        if (w) {
+                            const value_type* m = made.make(ea[i], *w);
+                            out[n++] = m;
+                            same_a = same_a && same_mapped(*m, ea[i]);
+                            same_b = same_b && same_mapped(*m, *w);
+                            continue;
+                        }
+                    }
                     out[n++] = ea + i;
                     if (!w || !same_mapped(ea[i], *w)) same_b = false;
                     if constexpr (Op != set_op::unite && Op != set_op::intersect) ++count_;
@@ -189,7 +228,7 @@ struct trie_access<algebra_tag> {
                 if (n != nb) same_b = false;
             }
             if (n == 0) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
-            if (n == 1) return {kind::entry, out[0], slot{0, 0, 0}, same_a, same_b};
+            if (n == 1) return {kind::entry, lasting(made, out[0]), slot{0, 0, 0}, same_a, same_b};
             if (same_a && a.s) return reuse(*a.s, true, same_b);
             if (same_b && b.s) return reuse(*b.s, same_a, true);
             value_alloc va = r_.make_value_alloc();
@@ -214,6 +253,7 @@ struct trie_access<algebra_tag> {
             // The result's items in fragment order: entries by pointer, children as slots, each
             // either owned (a merge's result: one reference) or borrowed from an input.
             children_guard kids(r_, depth + 1);
+            made_elements made(*this, branches);
             const value_type* entries[branches];
             bitmap_t datamap = 0, nodemap = 0;
             std::size_t ne = 0;
@@ -237,7 +277,13 @@ struct trie_access<algebra_tag> {
                     // hashing (for related inputs most pairs are one element, seen by both).
                     if (xa && xb) {
                         if (r_.equal_keys(Trie::key_of(*xa), Trie::key_of(*xb))) {
-                            if constexpr (Op == set_op::unite || Op == set_op::intersect) {
+                            if constexpr (combining) {
+                                datamap |= bit;
+                                const value_type* m = made.make(*xa, *xb);
+                                entries[ne++] = m;
+                                same_a = same_a && same_mapped(*m, *xa);
+                                same_b = same_b && same_mapped(*m, *xb);
+                            } else if constexpr (Op == set_op::unite || Op == set_op::intersect) {
                                 datamap |= bit;
                                 entries[ne++] = xa;
                                 same_b = same_b && same_mapped(*xa, *xb);
@@ -314,7 +360,7 @@ struct trie_access<algebra_tag> {
             const std::size_t nc = kids.size();
             if (nc == 0 && ne == 0) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
             if (nc == 0 && ne == 1 && depth > 0)
-                return {kind::entry, entries[0], slot{0, 0, 0}, false, false};
+                return {kind::entry, lasting(made, entries[0]), slot{0, 0, 0}, false, false};
             value_alloc va = r_.make_value_alloc();
             pending_block nb;
             nb.acquire(r_.arena_, layout_t::node_granules(nc, ne));
@@ -322,6 +368,109 @@ struct trie_access<algebra_tag> {
             kids.place(nb.base); // the borrowed ones retained; all now the node's
             return {kind::node, nullptr, slot{layout_t::tag(nb.release(), 0), datamap, nodemap},
                     false, false};
+        }
+
+        // A node both inputs reach, when combining: the same shape, each element's value
+        // f(key, v, v); the node itself where every value compares equal to its old one.
+        result combine_shared(const slot& s, unsigned depth) {
+            const bool collision = depth == cd;
+            const std::size_t nc = collision ? 0 : layout_t::child_count(s);
+            const std::size_t ne = collision ? s.datamap : layout_t::entry_count(s);
+            const value_type* es = collision ? Trie::collision_entries(s) : layout_t::entries(s);
+            children_guard kids(r_, depth + 1);
+            bool same = true;
+            for (std::size_t c = 0; c < nc; ++c) {
+                const result m = combine_shared(*layout_t::child(s, c), depth + 1);
+                same = same && m.same_a;
+                kids.push(m.s, true);
+            }
+            made_elements made(*this, ne);
+            for (std::size_t i = 0; i < ne; ++i)
+                same = same_mapped(*made.make(es[i], es[i]), es[i]) && same;
+            if (same) return reuse(s, true, true); // kids drops the children's extra references
+            value_alloc va = r_.make_value_alloc();
+            pending_block nb;
+            nb.acquire(r_.arena_, collision ? layout_t::collision_granules(ne)
+                                            : layout_t::node_granules(nc, ne));
+            made.copy_to(va, collision ? reinterpret_cast<value_type*>(nb.base)
+                                       : layout_t::entries_after(nb.base, nc));
+            kids.place(nb.base);
+            const slot out = collision ? slot{layout_t::tag(nb.release(), 0),
+                                              static_cast<bitmap_t>(ne), static_cast<bitmap_t>(ne)}
+                                       : slot{layout_t::tag(nb.release(), 0), s.datamap, s.nodemap};
+            return {kind::node, nullptr, out, false, false};
+        }
+
+        // The elements f makes for one node (keys in both inputs), held until they are copied
+        // into the node; storage taken at the first.
+        class made_elements {
+        public:
+            made_elements(merger& m, std::size_t capacity) noexcept : m_(m), cap_(capacity) {}
+            made_elements(const made_elements&) = delete;
+            made_elements& operator=(const made_elements&) = delete;
+            ~made_elements() {
+                if (!p_) return;
+                value_alloc va = m_.r_.make_value_alloc();
+                ops::destroy(va, p_, n_);
+                ::operator delete(static_cast<void*>(p_), std::align_val_t(alignof(value_type)));
+            }
+            // (key, f(key, x's value, y's value)); x is a's element, y b's.
+            const value_type* make(const value_type& x, const value_type& y) {
+                if constexpr (combining) {
+                    HAMT_ASSERT(n_ < cap_);
+                    if (!p_)
+                        p_ = static_cast<value_type*>(::operator new(
+                            cap_ * sizeof(value_type), std::align_val_t(alignof(value_type))));
+                    value_alloc va = m_.r_.make_value_alloc();
+                    ops::construct(va, p_ + n_, std::piecewise_construct,
+                                   std::forward_as_tuple(x.first),
+                                   std::forward_as_tuple(m_.combine_(x.first, x.second, y.second)));
+                    return p_ + n_++;
+                } else {
+                    return (void)y, &x; // not called
+                }
+            }
+            bool holds(const value_type* e) const noexcept { return p_ && e >= p_ && e < p_ + n_; }
+            // Copies the elements, in order, to dst (n_ of them, uninitialized).
+            void copy_to(value_alloc& va, value_type* dst) const {
+                std::size_t i = 0;
+                HAMT_TRY {
+                    for (; i < n_; ++i)
+                        ops::construct(va, dst + i, p_[i]);
+                }
+                HAMT_CATCH_ALL {
+                    ops::destroy(va, dst, i);
+                    HAMT_RETHROW;
+                }
+            }
+
+        private:
+            merger& m_;
+            std::size_t cap_;
+            value_type* p_ = nullptr;
+            std::size_t n_ = 0;
+        };
+
+        // An element made by f that a merge returns alone (folded up to the parent) outlives
+        // the merge's made_elements: it is copied to a list the merger frees at its end.
+        struct carried {
+            carried* next;
+            alignas(value_type) unsigned char storage[sizeof(value_type)];
+            value_type* element() noexcept { return reinterpret_cast<value_type*>(storage); }
+        };
+        const value_type* lasting(const made_elements& made, const value_type* e) {
+            if (!made.holds(e)) return e;
+            auto* c = new carried{carried_, {}};
+            HAMT_TRY {
+                value_alloc va = r_.make_value_alloc();
+                ops::construct(va, c->element(), *e);
+            }
+            HAMT_CATCH_ALL {
+                delete c;
+                HAMT_RETHROW;
+            }
+            carried_ = c;
+            return c->element();
         }
 
         // The hash of an operand's item: known for a one-entry operand, computed otherwise.
@@ -336,7 +485,6 @@ struct trie_access<algebra_tag> {
             return {kind::node, nullptr, s, same_a, same_b};
         }
 
-        using value_alloc = typename Trie::value_alloc;
         static void construct_copies(value_alloc& va, value_type* dst, const value_type* const* src,
                                      std::size_t n) {
             std::size_t i = 0;
@@ -386,7 +534,9 @@ struct trie_access<algebra_tag> {
         };
 
         Trie& r_;
+        Combine combine_;
         std::size_t count_ = 0;
+        carried* carried_ = nullptr;
     };
 
     template <set_op Op, class Container>
@@ -394,6 +544,19 @@ struct trie_access<algebra_tag> {
         Container out(a.hash_function(), a.key_eq(), a.get_allocator());
         auto& r = engine(out);
         merger<std::remove_reference_t<decltype(r)>, Op>(r).run(engine(a), engine(b));
+        return out;
+    }
+    // The same with a combining function (see the top of the file): f(key, a_value, b_value).
+    template <set_op Op, class Container, class F>
+    static Container apply_with(const Container& a, const Container& b, F& f) {
+        using T = typename Container::mapped_type;
+        auto combine = [&f](const auto& key, const auto& x, const auto& y) {
+            return T(f(key, x, y));
+        };
+        Container out(a.hash_function(), a.key_eq(), a.get_allocator());
+        auto& r = engine(out);
+        merger<std::remove_reference_t<decltype(r)>, Op, decltype(combine)>(r, combine)
+            .run(engine(a), engine(b));
         return out;
     }
     template <class Container>

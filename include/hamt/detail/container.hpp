@@ -173,33 +173,36 @@ public:
     }
 
     // ---- lookup ---------------------------------------------------------------------------------
+    // Always inlined: a find() that is called returns its (large) iterator through memory, and
+    // at -O2 GCC leaves these calls out of line; inlined, a dereferenced find costs what
+    // contains does.
 
-    iterator find(const key_type& key) {
+    HAMT_ALWAYS_INLINE iterator find(const key_type& key) {
         return t_.template find_iterator<iterator>(key, t_.hash_of(key));
     }
-    const_iterator find(const key_type& key) const {
+    HAMT_ALWAYS_INLINE const_iterator find(const key_type& key) const {
         return t_.template find_iterator<const_iterator>(key, t_.hash_of(key));
     }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    iterator find(const K& key) {
+    HAMT_ALWAYS_INLINE iterator find(const K& key) {
         return t_.template find_iterator<iterator>(key, t_.hash_of(key));
     }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    const_iterator find(const K& key) const {
+    HAMT_ALWAYS_INLINE const_iterator find(const K& key) const {
         return t_.template find_iterator<const_iterator>(key, t_.hash_of(key));
     }
 
-    bool contains(const key_type& key) const {
+    HAMT_ALWAYS_INLINE bool contains(const key_type& key) const {
         return t_.find_ptr(key, t_.hash_of(key)) != nullptr;
     }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    bool contains(const K& key) const {
+    HAMT_ALWAYS_INLINE bool contains(const K& key) const {
         return t_.find_ptr(key, t_.hash_of(key)) != nullptr;
     }
 
-    size_type count(const key_type& key) const { return contains(key) ? 1 : 0; }
+    HAMT_ALWAYS_INLINE size_type count(const key_type& key) const { return contains(key) ? 1 : 0; }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    size_type count(const K& key) const {
+    HAMT_ALWAYS_INLINE size_type count(const K& key) const {
         return contains(key) ? 1 : 0;
     }
 

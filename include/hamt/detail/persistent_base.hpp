@@ -127,23 +127,23 @@ public:
     size_type size() const noexcept { return t_.size(); }
     size_type max_size() const noexcept { return t_.max_size(); }
 
-    const_iterator find(const key_type& key) const {
+    HAMT_ALWAYS_INLINE const_iterator find(const key_type& key) const {
         return t_.template find_iterator<const_iterator>(key, t_.hash_of(key));
     }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    const_iterator find(const K& key) const {
+    HAMT_ALWAYS_INLINE const_iterator find(const K& key) const {
         return t_.template find_iterator<const_iterator>(key, t_.hash_of(key));
     }
-    bool contains(const key_type& key) const {
+    HAMT_ALWAYS_INLINE bool contains(const key_type& key) const {
         return t_.find_ptr(key, t_.hash_of(key)) != nullptr;
     }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    bool contains(const K& key) const {
+    HAMT_ALWAYS_INLINE bool contains(const K& key) const {
         return t_.find_ptr(key, t_.hash_of(key)) != nullptr;
     }
-    size_type count(const key_type& key) const { return contains(key) ? 1 : 0; }
+    HAMT_ALWAYS_INLINE size_type count(const key_type& key) const { return contains(key) ? 1 : 0; }
     template <class K, bool T = transparent, class = std::enable_if_t<T>>
-    size_type count(const K& key) const {
+    HAMT_ALWAYS_INLINE size_type count(const K& key) const {
         return contains(key) ? 1 : 0;
     }
 

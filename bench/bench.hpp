@@ -17,6 +17,9 @@
 //   void insert(const K&, const value_type&);   void finish_insert();   (ephemeral build)
 //   void start_erase();   void erase(const K&);                          (ephemeral erase)
 //   const value_type* find(const K&) const;
+//   optional: value_type deref(const K&) const   (find_deref: the library's find as a user
+//             dereferences it, e.g. m.find(k)->second; default *find(k))
+//   optional: bool contains(const K&) const      (contains; default find(k) != nullptr)
 //   template <class F> void for_each_value(F) const;   std::size_t size() const;
 //   static constexpr bool can_copy;   A(const A&) when can_copy;   A(A&&)
 // Keys and values are passed as references into the workload's arrays, which outlive every
@@ -38,6 +41,7 @@
 #include <string>
 #include <time.h>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace hb {
@@ -62,8 +66,9 @@ using Registry = std::vector<Case>;
 
 // Op order within a round: insert builds the container the next four use, erase empties it.
 inline const std::vector<std::string>& op_names() {
-    static const std::vector<std::string> ops{"insert", "find_hit", "find_miss", "iterate",
-                                              "copy",   "erase",    "memory"};
+    static const std::vector<std::string> ops{"insert",   "find_hit",  "find_deref",
+                                              "contains", "find_miss", "iterate",
+                                              "copy",     "erase",     "memory"};
     return ops;
 }
 
@@ -227,6 +232,73 @@ void bench_find_hit(benchmark::State& st, const std::string& id, const typename 
     finish(st, n, errors, meter);
 }
 
+template <class A, class = void>
+struct has_deref : std::false_type {};
+template <class A>
+struct has_deref<A, std::void_t<decltype(std::declval<const A&>().deref(
+                        std::declval<const typename A::key_type&>()))>> : std::true_type {};
+template <class A, class = void>
+struct has_contains : std::false_type {};
+template <class A>
+struct has_contains<A, std::void_t<decltype(std::declval<const A&>().contains(
+                           std::declval<const typename A::key_type&>()))>> : std::true_type {};
+
+// find_deref: find_hit as users write it for keys they know are present,
+// `sum += m.find(k)->second`: the library's own find, no end() check (adapters with no deref:
+// *find(k), for libraries whose find returns a pointer).
+template <class A>
+void bench_find_deref(benchmark::State& st, const std::string& id, const typename A::context& ctx,
+                      std::size_t n) {
+    const auto& w = workload<typename A::key_type>(n);
+    const A& a = built<A>(id, ctx, w);
+    cpu_share_meter meter;
+    std::uint64_t expected = 0; // unsigned: the sum wraps
+    for (std::size_t i = 0; i < n; ++i)
+        expected += static_cast<std::uint64_t>(w.values[i]);
+    double errors = 0;
+    for (auto _ : st) {
+        std::uint64_t sum = 0;
+        auto t0 = bench_clock::now();
+        for (std::size_t i = 0; i < n; ++i) {
+            if constexpr (has_deref<A>::value)
+                sum += static_cast<std::uint64_t>(a.deref(w.shuffled[i]));
+            else
+                sum += static_cast<std::uint64_t>(*a.find(w.shuffled[i]));
+        }
+        benchmark::DoNotOptimize(sum);
+        auto t1 = bench_clock::now();
+        st.SetIterationTime(seconds_between(t0, t1));
+        errors += sum != expected;
+    }
+    finish(st, n, errors, meter);
+}
+
+// contains: count the present keys with contains() (the adapter's; count(k) where the library
+// has no contains).
+template <class A>
+void bench_contains(benchmark::State& st, const std::string& id, const typename A::context& ctx,
+                    std::size_t n) {
+    const auto& w = workload<typename A::key_type>(n);
+    const A& a = built<A>(id, ctx, w);
+    double errors = 0;
+    cpu_share_meter meter;
+    for (auto _ : st) {
+        std::size_t found = 0;
+        auto t0 = bench_clock::now();
+        for (std::size_t i = 0; i < n; ++i) {
+            if constexpr (has_contains<A>::value)
+                found += a.contains(w.shuffled[i]);
+            else
+                found += a.find(w.shuffled[i]) != nullptr;
+        }
+        benchmark::DoNotOptimize(found);
+        auto t1 = bench_clock::now();
+        st.SetIterationTime(seconds_between(t0, t1));
+        errors += static_cast<double>(n - found);
+    }
+    finish(st, n, errors, meter);
+}
+
 // find_miss: look up N keys that are absent.
 template <class A>
 void bench_find_miss(benchmark::State& st, const std::string& id, const typename A::context& ctx,
@@ -381,6 +453,9 @@ void add_cases(Registry& reg, const Config& cfg, const std::string& impl,
         const std::string id = impl + "/" + key_name<K>() + "/" + std::to_string(n);
         add("insert", [id, ctx, n](benchmark::State& st) { bench_insert<A>(st, id, ctx, n); });
         add("find_hit", [id, ctx, n](benchmark::State& st) { bench_find_hit<A>(st, id, ctx, n); });
+        add("find_deref",
+            [id, ctx, n](benchmark::State& st) { bench_find_deref<A>(st, id, ctx, n); });
+        add("contains", [id, ctx, n](benchmark::State& st) { bench_contains<A>(st, id, ctx, n); });
         add("find_miss",
             [id, ctx, n](benchmark::State& st) { bench_find_miss<A>(st, id, ctx, n); });
         add("iterate", [id, ctx, n](benchmark::State& st) { bench_iterate<A>(st, id, ctx, n); });
@@ -395,6 +470,13 @@ void add_cases(Registry& reg, const Config& cfg, const std::string& impl,
         }
     }
 }
+
+template <class Map, class = void>
+struct has_contains_member : std::false_type {};
+template <class Map>
+struct has_contains_member<Map, std::void_t<decltype(std::declval<const Map&>().contains(
+                                    std::declval<const typename Map::key_type&>()))>>
+    : std::true_type {};
 
 // Adapter for the containers with the std::unordered_map interface.
 template <class Map>
@@ -413,6 +495,13 @@ struct unordered_adapter {
     const value_type* find(const key_type& k) const {
         auto it = m.find(k);
         return it == m.end() ? nullptr : &it->second;
+    }
+    value_type deref(const key_type& k) const { return m.find(k)->second; }
+    bool contains(const key_type& k) const {
+        if constexpr (has_contains_member<Map>::value)
+            return m.contains(k);
+        else
+            return m.count(k) != 0; // std::unordered_map before C++20
     }
     template <class F>
     void for_each_value(F f) const {

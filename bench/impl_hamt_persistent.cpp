@@ -41,6 +41,8 @@ struct transient_adapter {
         auto it = m.find(k);
         return it == m.end() ? nullptr : &it->second;
     }
+    value_type deref(const key_type& k) const { return m.find(k)->second; }
+    bool contains(const key_type& k) const { return m.contains(k); }
     template <class F>
     void for_each_value(F f) const {
         for (const auto& kv : m)

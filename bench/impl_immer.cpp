@@ -42,6 +42,7 @@ struct immer_adapter {
     }
     void erase(const K& k) { t.erase(k); }
     const value_type* find(const K& k) const { return m.find(k); }
+    bool contains(const K& k) const { return m.count(k) != 0; }
     template <class F>
     void for_each_value(F f) const {
         for (const auto& kv : m)

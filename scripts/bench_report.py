@@ -28,10 +28,13 @@ import subprocess
 import sys
 from collections import defaultdict
 
-OPS = ["insert", "find_hit", "find_miss", "erase", "iterate", "copy", "memory"]
+OPS = ["insert", "find_hit", "find_deref", "contains", "find_miss", "erase", "iterate", "copy",
+       "memory"]
 OP_LABEL = {
     "insert": "insert",
     "find_hit": "find hit",
+    "find_deref": "find(k)->second",
+    "contains": "contains hit",
     "find_miss": "find miss",
     "erase": "erase",
     "iterate": "iterate",
@@ -60,6 +63,8 @@ IMPL_LABEL = {
 ERROR_MEANING = {
     "insert": "entries missing after inserting every key",
     "find_hit": "inserted keys not found",
+    "find_deref": "runs whose sum of values was wrong",
+    "contains": "inserted keys not found",
     "find_miss": "absent keys found",
     "erase": "entries left after erasing every key",
     "iterate": "entries not visited (or visited twice)",

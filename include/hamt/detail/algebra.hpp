@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <new>
 #include <tuple>
@@ -430,7 +431,11 @@ struct trie_access<algebra_tag> {
                     return (void)y, &x; // not called
                 }
             }
-            bool holds(const value_type* e) const noexcept { return p_ && e >= p_ && e < p_ + n_; }
+            // std::less: e may point into an input, another object.
+            bool holds(const value_type* e) const noexcept {
+                const std::less<const value_type*> before;
+                return p_ && !before(e, p_) && before(e, p_ + n_);
+            }
             // Copies the elements, in order, to dst (n_ of them, uninitialized).
             void copy_to(value_alloc& va, value_type* dst) const {
                 std::size_t i = 0;

@@ -397,11 +397,13 @@ public:
         path[0] = &root_;
         iterator next = mutable_iterator(pos);
         if constexpr (shared) {
-            // The path is found again from the root by the child indices the iterator recorded,
-            // never through the node addresses it holds: a writing call since it was made may
-            // have copied the path, leaving those nodes to other versions. The entry's index
-            // comes from address arithmetic alone. Then the path is made this trie's own and the
-            // iterator follows it (a copy has the layout of its original).
+            // The path is taken from this trie's root by the child indices the iterator
+            // recorded, not through the node addresses it holds: those nodes may be shared by
+            // now (persistent() since the iterator was made) and are copied before the erase.
+            // (resolve() walked the nodes from the root the iterator recorded: a writing call
+            // since it was made, which may have copied the path, invalidates it; README.) The
+            // entry's index comes from address arithmetic alone. Then the path is made this
+            // trie's own and the iterator follows it (a copy has the layout of its original).
             const unsigned depth = pos.depth_;
             const std::size_t nc = depth == cd ? 0 : popcount(pos.stack_[depth].nodemap);
             const auto* old_entries =

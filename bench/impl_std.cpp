@@ -63,6 +63,7 @@ void add_std(Registry& reg, const Config& cfg) {
     if (cfg.strings) {
         using str_map = unordered_adapter<std::unordered_map<std::string, value_type>>;
         add_cases<str_map>(reg, cfg, "std", {});
+        add_structural_cases<std_structural<std::string>>(reg, cfg, "std");
     }
 }
 

@@ -438,15 +438,7 @@ struct trie_access<algebra_tag> {
             }
             // Copies the elements, in order, to dst (n_ of them, uninitialized).
             void copy_to(value_alloc& va, value_type* dst) const {
-                std::size_t i = 0;
-                HAMT_TRY {
-                    for (; i < n_; ++i)
-                        ops::construct(va, dst + i, p_[i]);
-                }
-                HAMT_CATCH_ALL {
-                    ops::destroy(va, dst, i);
-                    HAMT_RETHROW;
-                }
+                Trie::copy_entries(va, dst, p_, n_);
             }
 
         private:

@@ -205,31 +205,41 @@ void bench_insert(benchmark::State& st, const std::string& id, const typename A:
     finish(st, n, errors, meter);
 }
 
+// The lookup cases: each iteration times one call of run(), a loop over the N keys that
+// returns its errors (computed after the loop: a subtraction or a compare).
+template <class Run>
+void timed_lookups(benchmark::State& st, std::size_t n, Run run) {
+    double errors = 0;
+    cpu_share_meter meter;
+    for (auto _ : st) {
+        auto t0 = bench_clock::now();
+        const double e = run();
+        auto t1 = bench_clock::now();
+        st.SetIterationTime(seconds_between(t0, t1));
+        errors += e;
+    }
+    finish(st, n, errors, meter);
+}
+
 // find_hit: look every key up, in shuffled order, and sum the values.
 template <class A>
 void bench_find_hit(benchmark::State& st, const std::string& id, const typename A::context& ctx,
                     std::size_t n) {
     const auto& w = workload<typename A::key_type>(n);
     const A& a = built<A>(id, ctx, w);
-    double errors = 0;
-    cpu_share_meter meter;
-    for (auto _ : st) {
-        value_type sum = 0;
+    timed_lookups(st, n, [&] {
+        std::uint64_t sum = 0; // unsigned: the sum wraps
         std::size_t missing = 0;
-        auto t0 = bench_clock::now();
         for (std::size_t i = 0; i < n; ++i) {
             const value_type* p = a.find(w.shuffled[i]);
             if (p != nullptr)
-                sum += *p;
+                sum += static_cast<std::uint64_t>(*p);
             else
                 ++missing;
         }
         benchmark::DoNotOptimize(sum);
-        auto t1 = bench_clock::now();
-        st.SetIterationTime(seconds_between(t0, t1));
-        errors += static_cast<double>(missing);
-    }
-    finish(st, n, errors, meter);
+        return static_cast<double>(missing);
+    });
 }
 
 template <class A, class = void>
@@ -251,14 +261,11 @@ void bench_find_deref(benchmark::State& st, const std::string& id, const typenam
                       std::size_t n) {
     const auto& w = workload<typename A::key_type>(n);
     const A& a = built<A>(id, ctx, w);
-    cpu_share_meter meter;
-    std::uint64_t expected = 0; // unsigned: the sum wraps
+    std::uint64_t expected = 0;
     for (std::size_t i = 0; i < n; ++i)
         expected += static_cast<std::uint64_t>(w.values[i]);
-    double errors = 0;
-    for (auto _ : st) {
+    timed_lookups(st, n, [&] {
         std::uint64_t sum = 0;
-        auto t0 = bench_clock::now();
         for (std::size_t i = 0; i < n; ++i) {
             if constexpr (has_deref<A>::value)
                 sum += static_cast<std::uint64_t>(a.deref(w.shuffled[i]));
@@ -266,11 +273,8 @@ void bench_find_deref(benchmark::State& st, const std::string& id, const typenam
                 sum += static_cast<std::uint64_t>(*a.find(w.shuffled[i]));
         }
         benchmark::DoNotOptimize(sum);
-        auto t1 = bench_clock::now();
-        st.SetIterationTime(seconds_between(t0, t1));
-        errors += sum != expected;
-    }
-    finish(st, n, errors, meter);
+        return sum != expected ? 1.0 : 0.0;
+    });
 }
 
 // contains: count the present keys with contains() (the adapter's; count(k) where the library
@@ -280,11 +284,8 @@ void bench_contains(benchmark::State& st, const std::string& id, const typename 
                     std::size_t n) {
     const auto& w = workload<typename A::key_type>(n);
     const A& a = built<A>(id, ctx, w);
-    double errors = 0;
-    cpu_share_meter meter;
-    for (auto _ : st) {
+    timed_lookups(st, n, [&] {
         std::size_t found = 0;
-        auto t0 = bench_clock::now();
         for (std::size_t i = 0; i < n; ++i) {
             if constexpr (has_contains<A>::value)
                 found += a.contains(w.shuffled[i]);
@@ -292,11 +293,8 @@ void bench_contains(benchmark::State& st, const std::string& id, const typename 
                 found += a.find(w.shuffled[i]) != nullptr;
         }
         benchmark::DoNotOptimize(found);
-        auto t1 = bench_clock::now();
-        st.SetIterationTime(seconds_between(t0, t1));
-        errors += static_cast<double>(n - found);
-    }
-    finish(st, n, errors, meter);
+        return static_cast<double>(n - found);
+    });
 }
 
 // find_miss: look up N keys that are absent.
@@ -305,19 +303,13 @@ void bench_find_miss(benchmark::State& st, const std::string& id, const typename
                      std::size_t n) {
     const auto& w = workload<typename A::key_type>(n);
     const A& a = built<A>(id, ctx, w);
-    double errors = 0;
-    cpu_share_meter meter;
-    for (auto _ : st) {
+    timed_lookups(st, n, [&] {
         std::size_t found = 0;
-        auto t0 = bench_clock::now();
         for (std::size_t i = 0; i < n; ++i)
             found += a.find(w.absent[i]) != nullptr;
         benchmark::DoNotOptimize(found);
-        auto t1 = bench_clock::now();
-        st.SetIterationTime(seconds_between(t0, t1));
-        errors += static_cast<double>(found);
-    }
-    finish(st, n, errors, meter);
+        return static_cast<double>(found);
+    });
 }
 
 // erase: erase every key, in shuffled order, until the container is empty (the build before

@@ -16,13 +16,15 @@ struct invariant_error : std::logic_error {
 };
 
 struct trie_stats {
-    std::size_t size = 0;            // elements
-    std::size_t nodes = 0;           // nodes, collision nodes included
-    std::size_t collision_nodes = 0; // nodes of keys whose full 64-bit hashes are equal
-    std::size_t max_depth = 0;       // deepest node (the root is at depth 0)
-    std::size_t node_bytes = 0;      // bytes of live node blocks, slack included (shared
-                                     // tries: whole allocations, as shared_bytes counts them)
-    std::size_t arena_bytes = 0;     // bytes the node arena obtained from the allocator
+    std::size_t size = 0;             // elements
+    std::size_t nodes = 0;            // nodes, collision nodes included
+    std::size_t collision_nodes = 0;  // nodes of keys whose full 64-bit hashes are equal
+    std::size_t max_depth = 0;        // deepest node (the root is at depth 0)
+    std::size_t node_bytes = 0;       // bytes of live node blocks, slack included (shared
+                                      // tries: whole allocations, as shared_bytes counts them)
+    std::size_t arena_bytes = 0;      // bytes the node arena obtained from the allocator
+    std::size_t root_table_level = 0; // levels a lookup skips through the root table (0: none;
+                                      // hamt::map and hamt::set only, root_table.hpp)
 };
 
 } // namespace hamt::debug
@@ -134,6 +136,11 @@ struct trie_access<void> {
         void run() {
             const slot& root = t.root_;
             stats.arena_bytes = t.arena_.reserved_bytes();
+            if constexpr (!Trie::shared) {
+                stats.root_table_level = t.table().level();
+                if (check && !t.table().consistent(root))
+                    fail("the root table does not match the trie");
+            }
             if (root.tagged == 0) {
                 if (check) {
                     require(root.datamap == 0 && root.nodemap == 0, "empty root with bitmaps", 0);
@@ -143,6 +150,7 @@ struct trie_access<void> {
             }
             const std::size_t n = walk(root, 0);
             stats.size = n;
+
             if (check && n != t.size())
                 fail("size() is " + std::to_string(t.size()) + " but the trie holds " +
                      std::to_string(n));

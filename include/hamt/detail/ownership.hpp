@@ -9,6 +9,9 @@
 //    makes each node on its path its own, top-down: a node whose count is one (and whose parent
 //    is already its own) is changed in place; a shared one is copied first, the copy taking a
 //    reference to each child, and the original losing the reference the path held.
+//
+// The root table (root_table.hpp), shortcuts into the top of the trie for lookups, is a
+// property of exclusive ownership: a version's update would have to copy it.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +19,7 @@
 #include "../fwd.hpp"
 #include "arena.hpp"
 #include "counted_nodes.hpp"
+#include "root_table.hpp"
 
 namespace hamt::detail {
 
@@ -24,6 +28,8 @@ struct exclusive_ownership {
     template <class Allocator, std::size_t Granule, std::size_t MaxPooledGranules,
               std::size_t MinRemainderGranules>
     using memory = node_arena<Allocator, Granule, MaxPooledGranules, MinRemainderGranules>;
+    template <class Layout, class Allocator>
+    using table = root_table<Layout, Allocator>;
 };
 
 template <class ThreadPolicy>
@@ -32,6 +38,8 @@ struct shared_ownership {
     using thread_policy = ThreadPolicy;
     template <class Allocator, std::size_t Granule, std::size_t, std::size_t>
     using memory = counted_nodes<Allocator, Granule, ThreadPolicy::atomic_counts>;
+    template <class, class>
+    using table = no_root_table;
 };
 
 } // namespace hamt::detail

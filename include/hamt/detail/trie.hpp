@@ -94,16 +94,23 @@ struct bulk_buildable<
 };
 
 template <class Policy, class Hash, class KeyEqual, class Allocator, unsigned Bits, class Ownership>
-class trie : private ebo_storage<Hash, struct hash_tag>,
-             private ebo_storage<KeyEqual, struct key_equal_tag>,
-             private ebo_storage<
-                 std::conditional_t<Ownership::shared, sole_owner_flag, no_sole_owner_flag>,
-                 struct sole_owner_tag> {
+class trie
+    : private ebo_storage<Hash, struct hash_tag>,
+      private ebo_storage<KeyEqual, struct key_equal_tag>,
+      private ebo_storage<
+          std::conditional_t<Ownership::shared, sole_owner_flag, no_sole_owner_flag>,
+          struct sole_owner_tag>,
+      private ebo_storage<
+          typename Ownership::template table<layout<typename Policy::value_type, Bits>, Allocator>,
+          struct root_table_tag> {
     using hash_base = ebo_storage<Hash, struct hash_tag>;
     using equal_base = ebo_storage<KeyEqual, struct key_equal_tag>;
     using sole_base =
         ebo_storage<std::conditional_t<Ownership::shared, sole_owner_flag, no_sole_owner_flag>,
                     struct sole_owner_tag>;
+    using table_t =
+        typename Ownership::template table<layout<typename Policy::value_type, Bits>, Allocator>;
+    using table_base = ebo_storage<table_t, struct root_table_tag>;
 
     template <class>
     friend struct trie_access;
@@ -219,9 +226,24 @@ public:
 
     template <class Popcount, class K>
     HAMT_ALWAYS_INLINE value_type* find_ptr_with(const K& key, hash_t h) const {
-        const slot* s = &root_;
-        hash_t rest = h;
-        for (unsigned depth = 0; depth < cd; ++depth) {
+        if constexpr (!shared) {
+            // A large trie starts from its root table's shortcut (root_table.hpp). Two copies
+            // of the walk: the one from the root keeps its constant start.
+            if (const std::uintptr_t* t = table().entries()) {
+                const std::uintptr_t e = t[h & table().mask()];
+                const unsigned depth = table_t::depth_of(e);
+                return find_from<Popcount>(key, table_t::slot_of(e), depth, h >> (Bits * depth));
+            }
+        }
+        return find_from<Popcount>(key, &root_, 0, h);
+    }
+
+    // The walk of find_ptr from slot s at depth; rest: the hash with the fragments above shifted
+    // out.
+    template <class Popcount, class K>
+    HAMT_ALWAYS_INLINE value_type* find_from(const K& key, const slot* s, unsigned depth,
+                                             hash_t rest) const {
+        for (; depth < cd; ++depth) {
             const bitmap_t bit = br::next_bit(rest);
             const std::byte* base = layout_t::base(*s);
             const bitmap_t nodemap = s->nodemap;
@@ -262,6 +284,11 @@ public:
     HAMT_ALWAYS_INLINE std::pair<value_type*, bool> emplace_unique(hash_t h, const K& key,
                                                                    Make&& make, It* out = nullptr) {
         constexpr bool track = !std::is_void_v<It>;
+        if constexpr (!shared) {
+            // Before anything changes, so that a throw leaves the trie as it was.
+            if (HAMT_UNLIKELY(table().wants_growth(size_)))
+                table().rebuild(root_, size_, arena_.allocator());
+        }
         slot* s = &root_;
         [[maybe_unused]] slot* path[shared ? cd + 1 : 1];
         if constexpr (shared) path[0] = s;
@@ -275,6 +302,7 @@ public:
         unsigned depth = 0;
         value_type* p;
         hash_t rest = h;
+        if constexpr (!shared) start_at_table(h, s, depth, rest); // no path to record
         for (; depth < cd; ++depth) {
             const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
@@ -298,13 +326,18 @@ public:
                     s = own(depth, layout_t::node_granules(layout_t::child_count(*s) + 1,
                                                            layout_t::entry_count(*s) - 1));
                 p = split(*s, depth, bit, i, h, make);
+                if constexpr (!shared) relaid(*s, depth, h);
             } else {
                 if constexpr (shared) {
                     if (s->tagged)
                         s = own(depth, layout_t::node_granules(layout_t::child_count(*s),
                                                                layout_t::entry_count(*s) + 1));
                 }
+                [[maybe_unused]] const std::uintptr_t before = s->tagged & ~layout_t::tag_mask;
                 p = insert_entry(*s, bit, make);
+                // In place, a new entry moves no child slot; a reallocated node moved them all.
+                if constexpr (!shared)
+                    if ((s->tagged & ~layout_t::tag_mask) != before) relaid(*s, depth, h);
             }
             ++size_;
             done(p);
@@ -365,7 +398,8 @@ public:
         path[0] = &root_;
         slot* s = &root_;
         hash_t rest = h;
-        for (unsigned depth = 0; depth < cd; ++depth) {
+        unsigned depth = 0;
+        for (; depth < cd; ++depth) {
             const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
                 s = layout_t::child(*s, br::index(s->nodemap, bit));
@@ -376,7 +410,8 @@ public:
                 const unsigned i = br::index(s->datamap, bit);
                 if (!equal_keys(key, Policy::key_of(*layout_t::entry(*s, i)))) return 0;
                 if constexpr (shared) own_path(path, depth);
-                remove_entry<false>(path, depth, i, &h, nullptr);
+                const unsigned top = remove_entry<false>(path, depth, i, &h, nullptr);
+                if constexpr (!shared) relaid_after_erase(path, top, &h);
                 return 1;
             }
             return 0;
@@ -385,7 +420,8 @@ public:
         if (!e) return 0;
         const std::size_t i = static_cast<std::size_t>(e - collision_entries(*s));
         if constexpr (shared) own_path(path, cd);
-        remove_entry<false>(path, cd, i, &h, nullptr);
+        const unsigned top = remove_entry<false>(path, cd, i, &h, nullptr);
+        if constexpr (!shared) relaid_after_erase(path, top, &h);
         return 1;
     }
 
@@ -427,8 +463,9 @@ public:
                     pos.stack_[d].base + (pos.stack_[d].next - 1) * C));
             const slot& s = *path[pos.depth_];
             value_type* entries = pos.depth_ == cd ? collision_entries(s) : layout_t::entries(s);
-            remove_entry<true>(path, pos.depth_, static_cast<std::size_t>(next.cur_ - entries),
-                               nullptr, &next);
+            const unsigned top = remove_entry<true>(
+                path, pos.depth_, static_cast<std::size_t>(next.cur_ - entries), nullptr, &next);
+            relaid_after_erase(path, top, nullptr);
             return next;
         }
     }
@@ -461,6 +498,15 @@ public:
         std::size_t count = 0;
         root_ = build_node(items.data(), items.size(), 0, scratch.data(), count);
         size_ = count;
+        if constexpr (!shared) {
+            HAMT_TRY {
+                table().rebuild(root_, size_, arena_.allocator());
+            }
+            HAMT_CATCH_ALL {
+                destroy_all();
+                HAMT_RETHROW;
+            }
+        }
     }
 
     // ---- whole-container operations ---------------------------------------------------------
@@ -479,6 +525,7 @@ public:
                               arena_.direct_count() != 0;
             if (walk) destroy_subtree(root_, 0, /*free_nodes=*/true);
         }
+        if constexpr (!shared) table().release(arena_.allocator());
         arena_.release_all();
         root_ = slot{0, 0, 0};
         size_ = 0;
@@ -500,18 +547,20 @@ public:
         arena_.reserve(other.node_bytes());
         HAMT_TRY {
             root_ = clone(other.root_, 0);
+            size_ = other.size_;
+            if constexpr (!shared) table().rebuild(root_, size_, arena_.allocator());
         }
         HAMT_CATCH_ALL {
             destroy_all();
             HAMT_RETHROW;
         }
-        size_ = other.size_;
     }
 
     // Takes other's nodes (allocators must be equal or propagated already).
     void steal(trie& other) noexcept {
         HAMT_ASSERT(size_ == 0 && root_.tagged == 0);
         arena_.adopt(other.arena_);
+        if constexpr (!shared) table().swap(other.table()); // it points into the nodes taken
         root_ = std::exchange(other.root_, slot{0, 0, 0});
         size_ = std::exchange(other.size_, 0);
         sole_base::get().set(other.sole_base::get().get());
@@ -519,6 +568,7 @@ public:
     }
 
     void swap_contents(trie& other) noexcept {
+        if constexpr (!shared) table().swap(other.table());
         std::swap(root_, other.root_);
         std::swap(size_, other.size_);
         arena_.swap(other.arena_);
@@ -901,6 +951,61 @@ protected:
         return compared::equal;
     }
 
+    // ---- root table (exclusive ownership) ---------------------------------------------------
+
+    table_t& table() noexcept {
+        return table_base::get();
+    }
+    const table_t& table() const noexcept {
+        return table_base::get();
+    }
+
+    // Where a walk for hash h may start: the table's shortcut (slot s at depth, rest: h with
+    // the fragments above shifted out), if there is a table; s, depth and rest unchanged if not.
+    void start_at_table(hash_t h, slot*& s, unsigned& depth, hash_t& rest) noexcept {
+        if (const std::uintptr_t* t = table().entries()) {
+            const std::uintptr_t e = t[h & table().mask()];
+            depth = table_t::depth_of(e);
+            s = const_cast<slot*>(table_t::slot_of(e));
+            rest = h >> (Bits * depth);
+        }
+    }
+
+    // The node of slot s at depth (on the path of hash h) changed: if the root table points
+    // into it, its entries there are recomputed (root_table.hpp).
+    void relaid(const slot& s, unsigned depth, hash_t h) noexcept {
+        table_t& t = table();
+        if (HAMT_LIKELY(depth >= t.level())) return;
+        if (!t.refill(root_, s, depth, static_cast<std::uintptr_t>(h)))
+            t.release(arena_.allocator());
+    }
+    // After an erase whose topmost node with moved child slots is path[top] (no_relayout:
+    // none): the same, and the table shrinks with the trie. h: the erased hash, or (erase by
+    // iterator) null, and the fragments are read off the path.
+    void relaid_after_erase(slot* const* path, unsigned top, const hash_t* h) noexcept {
+        table_t& t = table();
+        if (HAMT_UNLIKELY(t.wants_shrink(size_))) {
+            t.shrink(root_, size_, arena_.allocator()); // recomputes every entry
+            return;
+        }
+        if (HAMT_LIKELY(top >= t.level())) return;
+        hash_t prefix = 0;
+        if (h) {
+            prefix = *h;
+        } else {
+            for (unsigned d = 0; d < top; ++d) {
+                const std::size_t ci =
+                    static_cast<std::size_t>(
+                        reinterpret_cast<const std::byte*>(path[d + 1]) -
+                        reinterpret_cast<const std::byte*>(layout_t::children(*path[d]))) /
+                    C;
+                prefix |= hash_t(lowest_bit_index(select_bit(path[d]->nodemap, ci))) << (Bits * d);
+            }
+        }
+        if (!t.refill(root_, *path[top], top, static_cast<std::uintptr_t>(prefix)))
+            t.release(arena_.allocator());
+    }
+
     // ---- node primitives --------------------------------------------------------------------
 
     static unsigned fragment_of(hash_t h, unsigned depth) noexcept {
@@ -1238,18 +1343,17 @@ protected:
     // Removes entry j of the node at path[depth], restoring canonical form. h is the entry's
     // hash if known (it saves looking bits up). With Track, *next (a copy of the iterator at
     // that entry) becomes the iterator to the following element.
+    // Returns the depth of the topmost node whose child slots moved (for the root table), or
+    // no_relayout.
     template <bool Track>
-    void remove_entry(slot* const* path, unsigned depth, std::size_t j, const hash_t* h,
-                      iterator* next) {
+    unsigned remove_entry(slot* const* path, unsigned depth, std::size_t j, const hash_t* h,
+                          iterator* next) {
         slot& s = *path[depth];
         const bool is_collision = depth == cd;
         const std::size_t ne = is_collision ? s.datamap : layout_t::entry_count(s);
         const std::size_t nc = is_collision ? 0 : layout_t::child_count(s);
         // A node below the root left with one entry and no children folds into an ancestor.
-        if (depth > 0 && nc == 0 && ne == 2) {
-            fold<Track>(path, depth, j, h, next);
-            return;
-        }
+        if (depth > 0 && nc == 0 && ne == 2) return fold<Track>(path, depth, j, h, next);
         value_alloc va = make_value_alloc();
         std::byte* base = layout_t::base(s);
         // (Counts computed once: each popcount costs a CPU test in default x86-64 builds.)
@@ -1264,7 +1368,7 @@ protected:
             s = slot{0, 0, 0};
             --size_;
             if constexpr (Track) next->cur_ = nullptr;
-            return;
+            return no_relayout; // the trie is empty: the table goes by its size
         }
 
         if constexpr (!ops::copy_to_rebuild) {
@@ -1313,13 +1417,18 @@ protected:
                 next->advance();
             }
         }
+        // In place the child slots stayed; rebuilt by copying, the node moved.
+        return ops::copy_to_rebuild ? depth : no_relayout;
     }
+    static constexpr unsigned no_relayout = cd + 1;
 
     // The node at path[depth] (below the root, two entries, no children) loses entry j; the
     // other entry r moves up to the nearest ancestor that keeps other contents (or the root),
     // replacing the child slot that led to it. Single-child nodes in between are freed.
+    // Returns the ancestor's depth.
     template <bool Track>
-    void fold(slot* const* path, unsigned depth, std::size_t j, const hash_t* h, iterator* next) {
+    unsigned fold(slot* const* path, unsigned depth, std::size_t j, const hash_t* h,
+                  iterator* next) {
         value_alloc va = make_value_alloc();
         slot& n = *path[depth];
         value_type* n_entries = depth == cd ? collision_entries(n) : layout_t::entries(n);
@@ -1395,6 +1504,7 @@ protected:
                 next->advance();
             }
         }
+        return a;
     }
 
     // The bit of the idx-th set bit of map.

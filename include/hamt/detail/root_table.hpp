@@ -80,7 +80,9 @@ public:
     // Before an insert into a trie of `size` entries: whether the table should grow first.
     bool wants_growth(std::size_t size) const noexcept { return size >= grow_at_; }
     // After an erase: whether the table should take fewer levels (or go).
-    bool wants_shrink(std::size_t size) const noexcept { return size < shrink_below_; }
+    bool wants_shrink(std::size_t size) const noexcept {
+        return entries_ && size < threshold(level_) / 4 * 3;
+    }
 
     // Builds the table for a trie of `size` entries whose root slot is `root` (replacing the
     // current one), or none if the size calls for none or the root is not full. May throw
@@ -99,7 +101,7 @@ public:
             std::uintptr_t* fresh = entry_traits::allocate(ea, std::size_t(1) << (bits * level));
             release(a);
             entries_ = fresh;
-            capacity_ = level;
+            capacity_ = static_cast<std::uint8_t>(level);
         }
         set_level(root, level);
     }
@@ -125,7 +127,6 @@ public:
         level_ = capacity_ = 0;
         mask_ = 0;
         grow_at_ = threshold(min_level);
-        shrink_below_ = 0;
     }
 
     // The node of slot s, at depth (< level; `prefix`: the hash whose low bits lead to it)
@@ -145,7 +146,6 @@ public:
         std::swap(level_, o.level_);
         std::swap(capacity_, o.capacity_);
         std::swap(grow_at_, o.grow_at_);
-        std::swap(shrink_below_, o.shrink_below_);
     }
 
     // Whether every entry is what fill would compute now (the checker's test).
@@ -165,11 +165,10 @@ private:
     // Uses the first 2^(bits * level) entries of the allocation; the root is full.
     void set_level(const slot& root, unsigned level) noexcept {
         HAMT_ASSERT(entries_ && min_level <= level && level <= capacity_ && root_is_full(root));
-        level_ = level;
-        mask_ = (std::uintptr_t(1) << (bits * level)) - 1;
+        mask_ = static_cast<std::uint32_t>((std::uintptr_t(1) << (bits * level)) - 1);
+        level_ = static_cast<std::uint8_t>(level);
         fill(root, 0, 0);
         grow_at_ = level < max_level ? threshold(level + 1) : static_cast<std::size_t>(-1);
-        shrink_below_ = threshold(level) / 4 * 3;
     }
     static bool root_is_full(const slot& root) noexcept {
         constexpr bitmap_t all =
@@ -234,11 +233,11 @@ private:
     }
 
     std::uintptr_t* entries_ = nullptr;
-    std::uintptr_t mask_ = 0;
-    unsigned level_ = 0;
-    unsigned capacity_ = 0; // the level the allocation was made for
+    // Compact: the table's fields sit in the container object next to the root slot.
+    std::uint32_t mask_ = 0; // 2^(bits * level) - 1 < 2^20
+    std::uint8_t level_ = 0;
+    std::uint8_t capacity_ = 0; // the level the allocation was made for
     std::size_t grow_at_ = threshold(min_level);
-    std::size_t shrink_below_ = 0;
 };
 
 // Shared ownership: no table (a version's updates would have to copy it).

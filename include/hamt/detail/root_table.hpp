@@ -19,13 +19,14 @@
 // Sizes: `level` is the largest L >= 2 with 8 * 2^(Bits * L) <= size (so the nodes at depth
 // L - 1 hold 8 entries per fragment on average, almost never an entry of their own, and changes
 // above depth L are rare), 2^(Bits * L) <= 2^20, L <= 7. The table is at most one pointer per
-// 8 entries. It grows before an insert; when erasing takes the size below half the level's
+// 8 entries. It grows before an insert; when erasing takes the size below 3/4 of the level's
 // threshold it takes fewer levels in the same memory, or goes, so erase never allocates.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include "config.hpp"
 
@@ -98,7 +99,8 @@ public:
         }
         if (level > capacity_) {
             entry_alloc ea(a);
-            std::uintptr_t* fresh = entry_traits::allocate(ea, std::size_t(1) << (bits * level));
+            // Fancy pointers (offset_ptr, ...) as in arena.hpp: kept raw, rebuilt to free.
+            std::uintptr_t* fresh = &*entry_traits::allocate(ea, std::size_t(1) << (bits * level));
             release(a);
             entries_ = fresh;
             capacity_ = static_cast<std::uint8_t>(level);
@@ -106,7 +108,7 @@ public:
         set_level(root, level);
     }
 
-    // After erasing took the size below half the level's threshold: fewer levels in the same
+    // After erasing took the size below 3/4 of the level's threshold: fewer levels in the same
     // memory (never allocates), or no table below the smallest level's.
     void shrink(const slot& root, std::size_t size, const Allocator& a) noexcept {
         const unsigned level = level_for(size);
@@ -121,7 +123,9 @@ public:
     void release(const Allocator& a) noexcept {
         if (entries_) {
             entry_alloc ea(a);
-            entry_traits::deallocate(ea, entries_, std::size_t(1) << (bits * capacity_));
+            entry_traits::deallocate(
+                ea, std::pointer_traits<typename entry_traits::pointer>::pointer_to(*entries_),
+                std::size_t(1) << (bits * capacity_));
         }
         entries_ = nullptr;
         level_ = capacity_ = 0;

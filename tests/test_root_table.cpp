@@ -144,6 +144,17 @@ TEST_CASE("root table: large maps, checked periodically", "[root_table]") {
     HT_FULL_ONLY(run(std::integral_constant<unsigned, 5>{}, 300000, 23));
 }
 
+// Erases key k from m (by key, or through find() by iterator) and from the model, then checks.
+template <class M, class Model>
+void erase_and_check(M& m, Model& model, std::int64_t k, bool by_iterator) {
+    if (by_iterator)
+        m.erase(m.find(k));
+    else
+        REQUIRE(m.erase(k) == 1);
+    model.erase(k);
+    check_against(m, model);
+}
+
 // Identity hash, B = 3: all keys below 8^5 except those whose low 6 bits are 26 (fragments 2, 3),
 // of which only 26 and 90 (fragment 0 and 1 at depth 2): a two-entry node at depth 2, below a
 // depth-1 node, under a level-3 table.
@@ -168,12 +179,7 @@ TEST_CASE("root table: a fold and a split above its level repair it", "[root_tab
         ht::check(m);
         REQUIRE(level_of(m) == 3);
         // 90 goes: the depth-2 node folds, 26 moves up into the depth-1 node (above the level).
-        if (by_iterator)
-            m.erase(m.find(90));
-        else
-            REQUIRE(m.erase(90) == 1);
-        model.erase(90);
-        check_against(m, model);
+        erase_and_check(m, model, 90, by_iterator);
         CHECK(level_of(m) == 3);
         CHECK(m.find(90) == m.end());
         // 90 back: the entry 26 at depth 1 splits into a depth-2 node again.
@@ -208,12 +214,7 @@ TEST_CASE("root table: dropped when the root loses a child, rebuilt later", "[ro
     REQUIRE(level_of(m) == 3);
     for (int by_iterator = 0; by_iterator < 2; ++by_iterator) {
         // 9 goes: 1 folds into the root, which now has an entry: no table.
-        if (by_iterator)
-            m.erase(m.find(9));
-        else
-            REQUIRE(m.erase(9) == 1);
-        model.erase(9);
-        check_against(m, model);
+        erase_and_check(m, model, 9, by_iterator);
         CHECK(level_of(m) == 0);
         m.emplace(9, -9);
         model.emplace(9, -9);

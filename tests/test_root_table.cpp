@@ -200,6 +200,45 @@ TEST_CASE("root table: a fold and a split above its level repair it", "[root_tab
     }
 }
 
+// Erase by key starts at the table and leaves the path above it unknown: a fold that climbs
+// above the table's level walks it from the root. Identity hash, B = 3, level-3 table.
+TEST_CASE("root table: a fold that climbs above its level", "[root_table]") {
+    using M = map_b<3, identity_hash>;
+    // keep(k): the keys below 8^5 that make the shape; pair: the two-entry node's keys (the
+    // second is erased); level_after: the table's level after the fold.
+    auto run = [](const char* shape, auto keep, std::int64_t first, std::int64_t second,
+                  std::size_t level_after) {
+        for (int by_iterator = 0; by_iterator < 2; ++by_iterator) {
+            INFO(shape << ", erase by " << (by_iterator ? "iterator" : "key"));
+            M m;
+            std::map<std::int64_t, std::int64_t> model;
+            for (std::int64_t k = 0; k < 32768; ++k) {
+                if (!keep(k) && k != first && k != second) continue;
+                m.emplace(k, k);
+                model.emplace(k, k);
+            }
+            ht::check(m);
+            REQUIRE(level_of(m) == 3);
+            erase_and_check(m, model, second, by_iterator);
+            CHECK(level_of(m) == level_after);
+            CHECK(m.find(second) == m.end());
+            m.emplace(second, second); // and back: splits down to where it was
+            model.emplace(second, second);
+            check_against(m, model);
+        }
+    };
+    // 346 and 858 (fragments 2, 3, 5, then 0 and 1): a two-entry node at depth 3, the table's
+    // level, below a depth-2 node with no other contents, below a full depth-1 node. 346 moves
+    // up to depth 1.
+    run(
+        "depth 3 to depth 1", [](std::int64_t k) { return (k & 63) != 26; }, 346, 858, 3);
+    // 26 and 90 (fragments 2, 3, then 0 and 1): a two-entry node at depth 2, below a depth-1
+    // node with no other contents: 26 moves up into the root, which then holds an entry (no
+    // table).
+    run(
+        "depth 2 to the root", [](std::int64_t k) { return (k & 7) != 2; }, 26, 90, 0);
+}
+
 TEST_CASE("root table: dropped when the root loses a child, rebuilt later", "[root_table]") {
     using M = map_b<3, identity_hash>;
     // Fragment 1 of the root holds only 1 and 9 (a two-entry node); every other fragment many.

@@ -399,6 +399,14 @@ public:
         slot* s = &root_;
         hash_t rest = h;
         unsigned depth = 0;
+        if constexpr (!shared) {
+            // From the root table's shortcut: the path above it is left unknown, marked by a
+            // null slot just above (the root's, path[0], is always known), and fold() walks it
+            // from the root in the rare case that it climbs that far.
+            start_at_table(h, s, depth, rest);
+            path[depth] = s;
+            if (depth > 1) path[depth - 1] = nullptr;
+        }
         for (; depth < cd; ++depth) {
             const bitmap_t bit = br::next_bit(rest);
             if (s->nodemap & bit) {
@@ -1340,13 +1348,15 @@ protected:
         }
     }
 
-    // Removes entry j of the node at path[depth], restoring canonical form. h is the entry's
-    // hash if known (it saves looking bits up). With Track, *next (a copy of the iterator at
-    // that entry) becomes the iterator to the following element.
+    // Removes entry j of the node at path[depth], restoring canonical form. path[d]: the slot
+    // at depth d on the way from the root (erase_key may leave those above the root table
+    // unknown; fold completes them from h). h is the entry's hash if known (it saves looking
+    // bits up). With Track, *next (a copy of the iterator at that entry) becomes the iterator
+    // to the following element.
     // Returns the depth of the topmost node whose child slots moved (for the root table), or
     // no_relayout.
     template <bool Track>
-    unsigned remove_entry(slot* const* path, unsigned depth, std::size_t j, const hash_t* h,
+    unsigned remove_entry(slot** path, unsigned depth, std::size_t j, const hash_t* h,
                           iterator* next) {
         slot& s = *path[depth];
         const bool is_collision = depth == cd;
@@ -1427,8 +1437,7 @@ protected:
     // replacing the child slot that led to it. Single-child nodes in between are freed.
     // Returns the ancestor's depth.
     template <bool Track>
-    unsigned fold(slot* const* path, unsigned depth, std::size_t j, const hash_t* h,
-                  iterator* next) {
+    unsigned fold(slot** path, unsigned depth, std::size_t j, const hash_t* h, iterator* next) {
         value_alloc va = make_value_alloc();
         slot& n = *path[depth];
         value_type* n_entries = depth == cd ? collision_entries(n) : layout_t::entries(n);
@@ -1437,8 +1446,11 @@ protected:
         if constexpr (Track) r_pending = j == 0 && next->last_ == n_entries + 2;
 
         unsigned a = depth - 1;
-        while (a > 0 && path[a]->datamap == 0 && layout_t::child_count(*path[a]) == 1)
+        while (a > 0) {
+            if (!path[a]) complete_path(path, a, *h); // see erase_key
+            if (path[a]->datamap != 0 || layout_t::child_count(*path[a]) != 1) break;
             --a;
+        }
         slot& A = *path[a];
         std::byte* abase = layout_t::base(A);
         const std::size_t nc = layout_t::child_count(A), ne = layout_t::entry_count(A);
@@ -1505,6 +1517,12 @@ protected:
             }
         }
         return a;
+    }
+
+    // path[1..depth] from the root along hash h (erase_key started below them).
+    static void complete_path(slot** path, unsigned depth, hash_t h) noexcept {
+        for (unsigned d = 0; d < depth; ++d)
+            path[d + 1] = layout_t::child(*path[d], br::index(path[d]->nodemap, br::bit(h, d)));
     }
 
     // The bit of the idx-th set bit of map.

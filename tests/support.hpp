@@ -49,9 +49,9 @@
 // Tests also build with -fno-exceptions (scripts/test): the parts that throw or catch are
 // compiled only with exceptions, and the library aborts where it would throw.
 // HAMT_TEST_REDUCED (CMake: -DHAMT_TEST_REDUCED=ON): the legs of scripts/test that check a
-// toolchain or a build mode (-fno-exceptions, libc++, aarch64) instantiate the tests over
-// fewer element types and branching factors, each kind of case once; the g++ -O3 and the
-// ASan+UBSan legs build them all. HT_FULL_ONLY(statement) is compiled in full builds only.
+// toolchain or a build mode (-O3, -fno-exceptions, libc++, aarch64, valgrind) instantiate the
+// tests over fewer element types and branching factors, each kind of case once; the ASan+UBSan
+// leg builds them all. HT_FULL_ONLY(statement) is compiled in full builds only.
 #ifdef HAMT_TEST_REDUCED
 #define HT_FULL_ONLY(...)
 #else

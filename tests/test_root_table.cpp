@@ -110,6 +110,8 @@ TEST_CASE("root table: built, repaired and dropped as a map grows and shrinks", 
     grow_and_shrink<3>(6000, 11);               // levels 2 (from 512) and 3 (from 4096)
     grow_and_shrink<4>(4000, 12);               // level 2 (from 2048)
     HT_FULL_ONLY(grow_and_shrink<5>(9000, 13)); // level 2 (from 8192)
+    HT_FULL_ONLY(grow_and_shrink<1>(3000, 14)); // levels 2 to 7 (from 32 to 1024)
+    HT_FULL_ONLY(grow_and_shrink<2>(3000, 15)); // levels 2 to 4 (from 128 to 2048)
 }
 
 TEST_CASE("root table: large maps, checked periodically", "[root_table]") {

@@ -1447,7 +1447,10 @@ protected:
 
         unsigned a = depth - 1;
         while (a > 0) {
-            if (!path[a]) complete_path(path, a, *h); // see erase_key
+            if (!path[a]) { // erase_key started below (erase by iterator records every slot)
+                HAMT_ASSERT(h != nullptr);
+                complete_path(path, a, *h);
+            }
             if (path[a]->datamap != 0 || layout_t::child_count(*path[a]) != 1) break;
             --a;
         }

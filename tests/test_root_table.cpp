@@ -206,8 +206,8 @@ TEST_CASE("root table: a fold and a split above its level repair it", "[root_tab
 // above the table's level walks it from the root. Identity hash, B = 3, level-3 table.
 TEST_CASE("root table: a fold that climbs above its level", "[root_table]") {
     using M = map_b<3, identity_hash>;
-    // keep(k): the keys below 8^5 that make the shape; pair: the two-entry node's keys (the
-    // second is erased); level_after: the table's level after the fold.
+    // keep(k): the keys below 8^5 that make the shape; first, second: the two-entry node's keys
+    // (the second is erased); level_after: the table's level after the fold.
     auto run = [](const char* shape, auto keep, std::int64_t first, std::int64_t second,
                   std::size_t level_after) {
         for (int by_iterator = 0; by_iterator < 2; ++by_iterator) {

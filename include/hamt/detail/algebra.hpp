@@ -7,8 +7,14 @@
 //    vanishes (difference, symmetric difference) without being read;
 //  - an entry meeting an entry or a subtree is treated as a one-element subtree (its key hashed
 //    once) and merged the same way, so pairs of entries become the nodes an insert would make.
+// Intersections and differences never build a one-element subtree: an entry meeting a subtree
+// is settled by a lookup of its key there (filter_nodes, entry_meets_node); in unions and
+// symmetric differences two nodes of one shape (most pairs of related versions) pair their
+// items by index (merge_same_shape).
 // Every result subtree that equals the input subtree at its place *is* that subtree (its
 // reference count taken): a merged node whose items all equal one input's is that input's node.
+// Until it is placed in a new node, such a subtree is passed up borrowed (no count taken), so
+// an input left unchanged through several levels costs no reference-count traffic.
 // A result with one entry and no child below the root is that entry, moved up, as erase folds
 // it. The element count of the result is kept relative to `a` for union and intersection (the
 // elements one input has alone: what differs) and counted directly for the differences (what
@@ -91,7 +97,8 @@ struct trie_access<algebra_tag> {
             const operand oa{&a.root_, nullptr, 0}, ob{&b.root_, nullptr, 0};
             const result m = merge(oa, ob, 0);
             // The root is never folded (depth 0), so m is a node or nothing.
-            if (m.k == kind::node) {
+            if (m.k == kind::node || m.k == kind::borrowed) {
+                if (m.k == kind::borrowed) Trie::arena_t::retain(layout_t::base(m.s));
                 r_.root_ = m.s;
                 if constexpr (Op == set_op::unite)
                     r_.size_ = a.size_ + count_;
@@ -110,10 +117,13 @@ struct trie_access<algebra_tag> {
             const value_type* e;
             hash_t h;
         };
-        enum class kind : unsigned char { none, entry, node };
-        // The result at one place: nothing, an input's entry (copied when a node is built), or
-        // a node (one reference owned). same_a / same_b: equal to that operand, element for
-        // element (the values too, for maps).
+        enum class kind : unsigned char { none, entry, node, borrowed, unsettled };
+        class children_guard;
+        // The result at one place: nothing, an input's entry (copied when a node is built), a
+        // new node (one reference owned), or an input's node (borrowed: no reference taken, so
+        // that an input's node passed up unchanged through several levels costs no count
+        // traffic; whoever places it takes one). same_a / same_b: equal to that operand, element
+        // for element (the values too, for maps).
         struct result {
             kind k;
             const value_type* e;
@@ -160,8 +170,7 @@ struct trie_access<algebra_tag> {
                 if constexpr (combining) {
                     return combine_shared(*a.s, depth);
                 } else if constexpr (Op == set_op::unite || Op == set_op::intersect) {
-                    Trie::arena_t::retain(layout_t::base(*a.s));
-                    return {kind::node, nullptr, *a.s, true, true};
+                    return {kind::borrowed, nullptr, *a.s, true, true};
                 } else {
                     return {kind::none, nullptr, slot{0, 0, 0}, false, false};
                 }
@@ -170,7 +179,257 @@ struct trie_access<algebra_tag> {
             // with equal keys itself.
             HAMT_ASSERT(!(a.e && b.e) || !r_.equal_keys(Trie::key_of(*a.e), Trie::key_of(*b.e)));
             if (depth == cd) return merge_collisions(a, b);
+            if constexpr (!combining && (Op == set_op::intersect || Op == set_op::subtract)) {
+                // (Two entries are settled by their parent for these operations.)
+                if (a.s && b.s) return filter_nodes(*a.s, *b.s, depth);
+                if (!a.s) return entry_meets_node(a, *b.s, depth, true);
+                if (!b.s) {
+                    const result m = entry_meets_node(b, *a.s, depth, false);
+                    if (m.k != kind::unsettled) return m;
+                }
+            }
             return merge_nodes(a, b, depth);
+        }
+
+        // An intersection or difference of two nodes (not pointer-identical): a's items that b
+        // holds (or does not). a's entries are settled in passes by what b has at their
+        // fragments (an entry: keys compared; a subtree: a lookup there), each pass a loop
+        // without data-dependent branches; a's children in fragment order (a pair of subtrees: a
+        // merge one level down; a subtree meeting an entry: entry_meets_node; meeting nothing:
+        // kept whole by a difference, dropped whole by an intersection). Where nothing changed
+        // the result is a's node, and no list of entries is made.
+        result filter_nodes(const slot& a, const slot& b, unsigned depth) {
+            constexpr bool inter = Op == set_op::intersect;
+            const bitmap_t ad = a.datamap, an = a.nodemap, bd = b.datamap, bn = b.nodemap;
+            const bitmap_t am = ad | an, bm = bd | bn;
+            const value_type* const ae = layout_t::entries(a);
+            const value_type* const be = layout_t::entries(b);
+            const std::byte* const ak = layout_t::base(a);
+            const std::byte* const bk = layout_t::base(b);
+            auto child_at = [](const std::byte* base, bitmap_t map, bitmap_t bit) {
+                return reinterpret_cast<const slot*>(base + br::index(map, bit) * C);
+            };
+            prefetch_children(ak, layout_t::child_count(a));
+            prefetch_children(bk, layout_t::child_count(b));
+            // same_b: only an intersection can be b's node.
+            bool same_a = true, same_b = inter;
+            if constexpr (inter) {
+                if (const bitmap_t a_only = am & static_cast<bitmap_t>(~bm)) {
+                    same_a = false;
+                    count_ += popcount(static_cast<bitmap_t>(ad & a_only));
+                    for (bitmap_t c = an & a_only; c; c &= static_cast<bitmap_t>(c - 1))
+                        count_ += subtree_size(*child_at(ak, an, c & (~c + 1)), depth + 1);
+                }
+                // b's items that meet nothing of a, or b's subtrees where a has an entry: the
+                // result differs from b there.
+                if ((bm & static_cast<bitmap_t>(~am)) | (bn & ad)) same_b = false;
+            }
+            // hit: a's entries whose key b holds.
+            bitmap_t hit = 0;
+            for (bitmap_t m = ad & bd; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                const value_type* x = ae + br::index(ad, bit);
+                const value_type* w = be + br::index(bd, bit);
+                const bool equal = r_.equal_keys(Trie::key_of(*x), Trie::key_of(*w));
+                hit |= equal ? bit : 0;
+                if constexpr (inter) same_b = same_b && equal && same_mapped(*x, *w);
+            }
+            for (bitmap_t m = ad & bn; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                const value_type* x = ae + br::index(ad, bit);
+                const hash_t h = r_.hash_of(Trie::key_of(*x));
+                const value_type* w = r_.template find_from<popcount_any>(
+                    Trie::key_of(*x), child_at(bk, bn, bit), depth + 1, br::rest_at(h, depth + 1));
+                hit |= w ? bit : 0;
+            }
+            // The entries of a the result keeps, and the count of what the operation counts
+            // (an intersection: a's dropped; a difference: what it keeps).
+            const bitmap_t kept = inter ? hit : static_cast<bitmap_t>(ad & ~hit);
+            if (kept != ad) same_a = false;
+            if constexpr (inter)
+                count_ += popcount(static_cast<bitmap_t>(ad & bm & ~hit));
+            else
+                count_ += popcount(kept);
+
+            const value_type* by_fragment[branches]; // entries the children's merges fold up
+            bitmap_t folded = 0, nodemap = 0;
+            children_guard kids(r_, depth + 1);
+            for (bitmap_t m = inter ? an & bm : an; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                const slot* ca = child_at(ak, an, bit);
+                result r;
+                if (bn & bit) {
+                    const slot* cb = child_at(bk, bn, bit);
+                    if (layout_t::base(*ca) == layout_t::base(*cb)) { // shared: kept or gone
+                        if constexpr (inter) {
+                            nodemap |= bit;
+                            kids.push(*ca, false);
+                        } else {
+                            same_a = false;
+                        }
+                        continue;
+                    }
+                    r = merge(operand{ca, nullptr, 0}, operand{cb, nullptr, 0}, depth + 1);
+                } else if (bd & bit) {
+                    const value_type* y = be + br::index(bd, bit);
+                    const operand ob{nullptr, y, r_.hash_of(Trie::key_of(*y))};
+                    r = entry_meets_node(ob, *ca, depth + 1, false);
+                    if (r.k == kind::unsettled)
+                        r = merge_nodes(operand{ca, nullptr, 0}, ob, depth + 1);
+                } else { // a difference: a's subtree kept whole
+                    nodemap |= bit;
+                    kids.push(*ca, false);
+                    count_ += subtree_size(*ca, depth + 1);
+                    continue;
+                }
+                same_a = same_a && r.same_a;
+                same_b = same_b && r.same_b;
+                if (r.k == kind::entry) {
+                    folded |= bit;
+                    by_fragment[lowest_bit_index(bit)] = r.e;
+                } else if (r.k == kind::node || r.k == kind::borrowed) {
+                    nodemap |= bit;
+                    kids.push(r.s, r.k == kind::node);
+                }
+            }
+            if (same_a) return reuse(a, true, same_b);
+            if (same_b) return reuse(b, false, true);
+            const bitmap_t datamap = kept | folded;
+            const value_type* entries[branches];
+            std::size_t ne = 0;
+            for (bitmap_t m = datamap; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                entries[ne++] =
+                    (kept & bit) ? ae + br::index(ad, bit) : by_fragment[lowest_bit_index(bit)];
+            }
+            if (kids.size() == 0 && ne == 1 && depth > 0)
+                return {kind::entry, entries[0], slot{0, 0, 0}, false, false};
+            return make_node(kids, entries, ne, datamap, nodemap);
+        }
+
+        // Two nodes of one shape (the same bitmaps: what most pairs of nodes of related versions
+        // are above the edits), a union or a symmetric difference: their items pair up by index,
+        // with merge_nodes's rules.
+        result merge_same_shape(const slot& a, const slot& b, unsigned depth) {
+            constexpr bool keep_shared = Op == set_op::unite || Op == set_op::intersect;
+            const bitmap_t nm = a.nodemap;
+            const std::byte* const ak = layout_t::base(a);
+            const std::byte* const bk = layout_t::base(b);
+            const value_type* const ae = layout_t::entries(a);
+            const value_type* const be = layout_t::entries(b);
+            bool same_a = true, same_b = true;
+            const value_type* entries[branches];
+            std::size_t ne = 0;
+            bitmap_t datamap = 0, nodemap = 0;
+            for (std::size_t c = 0, nc = layout_t::child_count(a); c < nc; ++c) {
+                const std::byte* x = layout_t::base(*reinterpret_cast<const slot*>(ak + c * C));
+                const std::byte* y = layout_t::base(*reinterpret_cast<const slot*>(bk + c * C));
+                if (x != y) prefetch(x), prefetch(y);
+            }
+            children_guard kids(r_, depth + 1);
+            std::size_t c = 0, i = 0; // child and entry cursors, the same in both
+            for (bitmap_t m = a.datamap | nm; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                result r;
+                if (nm & bit) {
+                    const slot* ca = reinterpret_cast<const slot*>(ak + c * C);
+                    const slot* cb = reinterpret_cast<const slot*>(bk + c * C);
+                    ++c;
+                    if (layout_t::base(*ca) == layout_t::base(*cb)) { // shared: kept or gone
+                        if constexpr (keep_shared) {
+                            nodemap |= bit;
+                            kids.push(*ca, false);
+                        } else {
+                            same_a = same_b = false;
+                        }
+                        continue;
+                    }
+                    r = merge(operand{ca, nullptr, 0}, operand{cb, nullptr, 0}, depth + 1);
+                } else {
+                    const value_type* xa = ae + i;
+                    const value_type* xb = be + i;
+                    ++i;
+                    if (r_.equal_keys(Trie::key_of(*xa), Trie::key_of(*xb))) {
+                        if constexpr (keep_shared) {
+                            datamap |= bit;
+                            entries[ne++] = xa;
+                            same_b = same_b && same_mapped(*xa, *xb);
+                        } else {
+                            same_a = same_b = false;
+                        }
+                        continue;
+                    }
+                    const operand oa{nullptr, xa, r_.hash_of(Trie::key_of(*xa))};
+                    const operand ob{nullptr, xb, r_.hash_of(Trie::key_of(*xb))};
+                    r = merge(oa, ob, depth + 1);
+                }
+                same_a = same_a && r.same_a;
+                same_b = same_b && r.same_b;
+                if (r.k == kind::entry) {
+                    datamap |= bit;
+                    entries[ne++] = r.e;
+                } else if (r.k == kind::node || r.k == kind::borrowed) {
+                    nodemap |= bit;
+                    kids.push(r.s, r.k == kind::node);
+                }
+            }
+            if (same_a) return reuse(a, true, same_b);
+            if (same_b) return reuse(b, false, true);
+            if (kids.size() == 0 && ne == 1 && depth > 0)
+                return {kind::entry, entries[0], slot{0, 0, 0}, false, false};
+            return make_node(kids, entries, ne, datamap, nodemap);
+        }
+
+        // Asks for the nodes of a node's nc children, which a merge reads next, one after
+        // another: their cache misses then overlap (they dominate once the tries outgrow the
+        // caches).
+        static void prefetch_children(const std::byte* base, std::size_t nc) noexcept {
+            for (std::size_t c = 0; c < nc; ++c)
+                prefetch(layout_t::base(*reinterpret_cast<const slot*>(base + c * C)));
+        }
+
+        // The node of these items (children in kids, entries by pointer, copied), or nothing.
+        result make_node(children_guard& kids, const value_type* const* entries, std::size_t ne,
+                         bitmap_t datamap, bitmap_t nodemap) {
+            const std::size_t nc = kids.size();
+            if (nc == 0 && ne == 0) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+            value_alloc va = r_.make_value_alloc();
+            pending_block nb;
+            nb.acquire(r_.arena_, layout_t::node_granules(nc, ne));
+            construct_copies(va, layout_t::entries_after(nb.base, nc), entries, ne);
+            kids.place(nb.base); // the borrowed ones retained; all now the node's
+            return {kind::node, nullptr, slot{layout_t::tag(nb.release(), 0), datamap, nodemap},
+                    false, false};
+        }
+
+        // An intersection or difference where one input has an entry x (hash known) and the
+        // other a node n: a lookup of x's key in n, from this depth, settles it (the entry is
+        // kept or dropped; n kept whole or dropped whole), except for a difference that must
+        // take b's entry out of a's node (unsettled: merged node by node).
+        result entry_meets_node(const operand& x, const slot& n, unsigned depth, bool x_is_a) {
+            const value_type* w = r_.template find_from<popcount_any>(Trie::key_of(*x.e), &n, depth,
+                                                                      br::rest_at(x.h, depth));
+            if constexpr (Op == set_op::intersect) {
+                // a's items dropped are counted; n has two elements or more (canonical form),
+                // so the result, one element at most, is never n.
+                if (x_is_a) {
+                    if (!w)
+                        return ++count_, result{kind::none, nullptr, slot{0, 0, 0}, false, false};
+                    return {kind::entry, x.e, slot{0, 0, 0}, true, false};
+                }
+                count_ += subtree_size(n, depth) - (w ? 1 : 0);
+                if (!w) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+                return {kind::entry, w, slot{0, 0, 0}, false, same_mapped(*w, *x.e)};
+            } else {
+                // The elements kept are counted; the result never equals b's operand.
+                if (x_is_a) {
+                    if (w) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
+                    return ++count_, result{kind::entry, x.e, slot{0, 0, 0}, true, false};
+                }
+                if (w) return {kind::unsettled, nullptr, slot{0, 0, 0}, false, false};
+                count_ += subtree_size(n, depth);
+                return reuse(n, true, false);
+            }
         }
 
         // At collision depth: lists of full-hash-equal elements (n is tiny).
@@ -249,7 +508,12 @@ struct trie_access<algebra_tag> {
             const bitmap_t an = a.s ? a.s->nodemap : 0;
             const bitmap_t bd = b.s ? b.s->datamap : br::bit(b.h, depth);
             const bitmap_t bn = b.s ? b.s->nodemap : 0;
+            if constexpr (!combining) {
+                if (a.s && b.s && ad == bd && an == bn) return merge_same_shape(*a.s, *b.s, depth);
+            }
             const bitmap_t am = ad | an, bm = bd | bn;
+            if (a.s) prefetch_children(layout_t::base(*a.s), layout_t::child_count(*a.s));
+            if (b.s) prefetch_children(layout_t::base(*b.s), layout_t::child_count(*b.s));
 
             // The result's items in fragment order: entries by pointer, children as slots, each
             // either owned (a merge's result: one reference) or borrowed from an input.
@@ -259,21 +523,65 @@ struct trie_access<algebra_tag> {
             bitmap_t datamap = 0, nodemap = 0;
             std::size_t ne = 0;
             bool same_a = true, same_b = true;
-            std::size_t ai = 0, ac = 0, bi = 0, bc = 0; // entry / child cursors
-            for (bitmap_t all = am | bm; all; all &= static_cast<bitmap_t>(all - 1)) {
+            // The fragments visited: all, except where an input's items alone are settled
+            // here, without a visit: dropped from an intersection (a's counted) and, for a
+            // difference, b's (whose operand the result never equals).
+            bitmap_t visit = am | bm;
+            if constexpr (Op == set_op::intersect) {
+                if (const bitmap_t a_only = am & static_cast<bitmap_t>(~bm)) {
+                    same_a = false;
+                    count_ += popcount(static_cast<bitmap_t>(ad & a_only));
+                    for (bitmap_t c = an & a_only; c; c &= static_cast<bitmap_t>(c - 1))
+                        count_ += subtree_size(*layout_t::child(*a.s, br::index(an, c & (~c + 1))),
+                                               depth + 1);
+                }
+                if (bm & static_cast<bitmap_t>(~am)) same_b = false;
+                visit = am & bm;
+            } else if constexpr (Op == set_op::subtract) {
+                same_b = false;
+                visit = am;
+            }
+            // This fragment's item of each input, an entry or a child slot, by cursors while
+            // every fragment is visited, by popcount otherwise. (A one-entry operand's bitmap
+            // has one bit: its index is 0.)
+            const value_type* const a_entries = a.s ? layout_t::entries(*a.s) : a.e;
+            const std::byte* const a_children = a.s ? layout_t::base(*a.s) : nullptr;
+            const value_type* const b_entries = b.s ? layout_t::entries(*b.s) : b.e;
+            const std::byte* const b_children = b.s ? layout_t::base(*b.s) : nullptr;
+            const bool cursors = visit == (am | bm);
+            std::size_t ai = 0, ac = 0, bi = 0, bc = 0;
+            for (bitmap_t all = visit; all; all &= static_cast<bitmap_t>(all - 1)) {
                 const bitmap_t bit = static_cast<bitmap_t>(all & (~all + 1));
                 const bool in_a = am & bit, in_b = bm & bit;
-                // This fragment's item of each input: an entry or a child slot.
                 const value_type* xa = nullptr;
                 const slot* ca = nullptr;
-                if (ad & bit) xa = a.s ? layout_t::entry(*a.s, ai++) : a.e;
-                if (an & bit) ca = layout_t::child(*a.s, ac++);
+                if (ad & bit)
+                    xa = a_entries + (cursors ? ai++ : br::index(ad, bit));
+                else if (an & bit)
+                    ca = reinterpret_cast<const slot*>(a_children +
+                                                       (cursors ? ac++ : br::index(an, bit)) * C);
                 const value_type* xb = nullptr;
                 const slot* cb = nullptr;
-                if (bd & bit) xb = b.s ? layout_t::entry(*b.s, bi++) : b.e;
-                if (bn & bit) cb = layout_t::child(*b.s, bc++);
+                if (bd & bit)
+                    xb = b_entries + (cursors ? bi++ : br::index(bd, bit));
+                else if (bn & bit)
+                    cb = reinterpret_cast<const slot*>(b_children +
+                                                       (cursors ? bc++ : br::index(bn, bit)) * C);
 
                 if (in_a && in_b) {
+                    // A subtree both reach (what an update did not touch): kept whole, borrowed,
+                    // or gone, without a call (merge would decide the same).
+                    if constexpr (!combining) {
+                        if (ca && cb && layout_t::base(*ca) == layout_t::base(*cb)) {
+                            if constexpr (Op == set_op::unite || Op == set_op::intersect) {
+                                nodemap |= bit;
+                                kids.push(*ca, false);
+                            } else {
+                                same_a = same_b = false;
+                            }
+                            continue;
+                        }
+                    }
                     // Two entries: settled by their keys where the operation allows, without
                     // hashing (for related inputs most pairs are one element, seen by both).
                     if (xa && xb) {
@@ -314,9 +622,9 @@ struct trie_access<algebra_tag> {
                     if (m.k == kind::entry) {
                         datamap |= bit;
                         entries[ne++] = m.e;
-                    } else if (m.k == kind::node) {
+                    } else if (m.k == kind::node || m.k == kind::borrowed) {
                         nodemap |= bit;
-                        kids.push(m.s, true);
+                        kids.push(m.s, m.k == kind::node);
                     }
                     continue;
                 }
@@ -358,17 +666,9 @@ struct trie_access<algebra_tag> {
                 if (b.s) return reuse(*b.s, false, true);
                 return {kind::entry, b.e, slot{0, 0, 0}, false, true};
             }
-            const std::size_t nc = kids.size();
-            if (nc == 0 && ne == 0) return {kind::none, nullptr, slot{0, 0, 0}, false, false};
-            if (nc == 0 && ne == 1 && depth > 0)
+            if (kids.size() == 0 && ne == 1 && depth > 0)
                 return {kind::entry, lasting(made, entries[0]), slot{0, 0, 0}, false, false};
-            value_alloc va = r_.make_value_alloc();
-            pending_block nb;
-            nb.acquire(r_.arena_, layout_t::node_granules(nc, ne));
-            construct_copies(va, layout_t::entries_after(nb.base, nc), entries, ne);
-            kids.place(nb.base); // the borrowed ones retained; all now the node's
-            return {kind::node, nullptr, slot{layout_t::tag(nb.release(), 0), datamap, nodemap},
-                    false, false};
+            return make_node(kids, entries, ne, datamap, nodemap);
         }
 
         // A node both inputs reach, when combining: the same shape, each element's value
@@ -383,12 +683,12 @@ struct trie_access<algebra_tag> {
             for (std::size_t c = 0; c < nc; ++c) {
                 const result m = combine_shared(*layout_t::child(s, c), depth + 1);
                 same = same && m.same_a;
-                kids.push(m.s, true);
+                kids.push(m.s, m.k == kind::node);
             }
             made_elements made(*this, ne);
             for (std::size_t i = 0; i < ne; ++i)
                 same = same_mapped(*made.make(es[i], es[i]), es[i]) && same;
-            if (same) return reuse(s, true, true); // kids drops the children's extra references
+            if (same) return reuse(s, true, true);
             value_alloc va = r_.make_value_alloc();
             pending_block nb;
             nb.acquire(r_.arena_, collision ? layout_t::collision_granules(ne)
@@ -476,10 +776,9 @@ struct trie_access<algebra_tag> {
             return r_.hash_of(Trie::key_of(*x));
         }
 
-        // An input's node, reused whole.
-        result reuse(const slot& s, bool same_a, bool same_b) noexcept {
-            Trie::arena_t::retain(layout_t::base(s));
-            return {kind::node, nullptr, s, same_a, same_b};
+        // An input's node, reused whole (borrowed).
+        static result reuse(const slot& s, bool same_a, bool same_b) noexcept {
+            return {kind::borrowed, nullptr, s, same_a, same_b};
         }
 
         static void construct_copies(value_alloc& va, value_type* dst, const value_type* const* src,
@@ -525,9 +824,10 @@ struct trie_access<algebra_tag> {
             Trie& r_;
             unsigned depth_;
             std::size_t n_ = 0;
-            // Zeroed: GCC cannot see that n_ <= branches and reports reads of the rest.
-            slot slots_[branches]{};
-            bool owned_[branches]{};
+            // Not zeroed (a merge of small nodes would spend more on that than on its work);
+            // only the first n_ are ever read.
+            slot slots_[branches];
+            bool owned_[branches];
         };
 
         Trie& r_;

@@ -498,6 +498,7 @@ public:
         using item = typename bulk_buildable<It, Policy>::item;
         using item_alloc = typename alloc_traits::template rebind_alloc<bulk_item<item>>;
         std::vector<bulk_item<item>, item_alloc> items{item_alloc(arena_.allocator())};
+        items.reserve(static_cast<std::size_t>(std::distance(first, last)));
         for (It it = first; it != last; ++it)
             items.push_back({hash_of(bulk_key(*it)), std::addressof(*it)});
         if (items.empty()) return;
@@ -668,16 +669,52 @@ protected:
             return slot{layout_t::tag(nb.release(), 0), static_cast<bitmap_t>(n),
                         static_cast<bitmap_t>(n)};
         }
+        const unsigned shift = depth * Bits;
+        auto frag = [shift](const bulk_item<Item>& item) {
+            return static_cast<unsigned>((item.h >> shift) & br::mask);
+        };
+        // The many small nodes near the bottom whose items all differ in this level's fragment:
+        // entries only, each constructed at its index, unsorted.
+        if (n <= 16) {
+            bitmap_t seen = 0, twice = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                // The elements are read in hash order, not the range's: ask for them early.
+                prefetch(items[i].p);
+                const bitmap_t bit = static_cast<bitmap_t>(bitmap_t(1) << frag(items[i]));
+                twice |= seen & bit;
+                seen |= bit;
+            }
+            if (twice == 0) {
+                nb.acquire(arena_, layout_t::node_granules(0, n));
+                value_type* es = layout_t::entries_after(nb.base, 0);
+                std::size_t i = 0;
+                HAMT_TRY {
+                    for (; i < n; ++i) {
+                        const bitmap_t bit = static_cast<bitmap_t>(bitmap_t(1) << frag(items[i]));
+                        ops::construct(va, es + br::index(seen, bit), *items[i].p);
+                    }
+                }
+                HAMT_CATCH_ALL {
+                    // The ones made so far, at their indices.
+                    for (std::size_t j = 0; j < i; ++j) {
+                        const bitmap_t bit = static_cast<bitmap_t>(bitmap_t(1) << frag(items[j]));
+                        ops::destroy(va, es + br::index(seen, bit));
+                    }
+                    HAMT_RETHROW;
+                }
+                count += n;
+                return slot{layout_t::tag(nb.release(), 0), seen, 0};
+            }
+        }
         // Order by this level's fragment, stably (equal keys keep their order): insertion sort
-        // for the many small nodes near the bottom, a counting sort for large ones. Then size
-        // each group of one fragment: one distinct key makes an entry, more a child node.
+        // for the other small nodes, a counting sort for large ones. Then size each group of
+        // one fragment: one distinct key makes an entry, more a child node.
         struct group {
             unsigned fragment;
             std::size_t begin, len;
         };
         group groups[br::branches];
         std::size_t ng = 0;
-        auto frag = [depth](const bulk_item<Item>& item) { return br::fragment(item.h, depth); };
         if (n <= 16) {
             for (std::size_t i = 1; i < n; ++i) {
                 const bulk_item<Item> x = items[i];
@@ -730,6 +767,8 @@ protected:
                 ++nc;
             }
         }
+        for (std::size_t g = 0; g < ng; ++g)
+            if (groups[g].len == 1) prefetch(items[groups[g].begin].p);
         nb.acquire(arena_, layout_t::node_granules(nc, ne));
         value_type* es = layout_t::entries_after(nb.base, nc);
         std::size_t built_children = 0, built_entries = 0;

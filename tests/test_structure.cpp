@@ -806,6 +806,25 @@ TEST_CASE("diff and set algebra: set<int64>, B=5, B=2, B=6", "[structure][diff][
                      "set<int64> B=6 single_thread", 0x57C0003, 1500);)
 }
 
+// Inputs of more than 65,536 elements in all, which the merges prefetch for (algebra.hpp).
+TEST_CASE("diff and set algebra: large sets (independent; 500 edits apart)",
+          "[structure][algebra]") {
+    using P = pset<i64, 5>;
+    std::mt19937_64 rng(0x57C0004);
+    INFO("seed 0x57C0004");
+    const std::size_t n = 40000;
+    const i64 range = static_cast<i64>(3 * n);
+    std::unordered_set<i64> ma = random_model<P>(rng, n, range),
+                            mb = random_model<P>(rng, n, range);
+    const P a = build<P>(sorted(ma), rng, P()), b = build<P>(sorted(mb), rng, P());
+    check_set_algebra(a, b, ma, mb, rng);
+    P c = a;
+    std::unordered_set<i64> mc = ma;
+    edit(c, mc, 500, rng, range);
+    check_set_algebra(a, c, ma, mc, rng);
+    check_set_algebra(c, a, mc, ma, rng);
+}
+
 TEST_CASE("diff and set algebra: set<int64> with colliding hashes", "[structure][diff][algebra]") {
     run_pairs<pset<i64, 5, low_hash>>("set<int64> B=5, hash = key & 0xF", 0x57C0011, 300);
     HT_FULL_ONLY(

@@ -9,8 +9,10 @@
 //    once) and merged the same way, so pairs of entries become the nodes an insert would make.
 // Intersections and differences never build a one-element subtree: an entry meeting a subtree
 // is settled by a lookup of its key there (filter_nodes, entry_meets_node); in unions and
-// symmetric differences two nodes of one shape (most pairs of related versions) pair their
-// items by index (merge_same_shape).
+// symmetric differences the fragments where the two nodes agree (one element or one subtree in
+// both) are settled from the bitmaps, only the others merged one level down (unite_nodes), and
+// two entries of different keys become the nodes an insert would make, without a merge
+// (pair_node).
 // Every result subtree that equals the input subtree at its place *is* that subtree (its
 // reference count taken): a merged node whose items all equal one input's is that input's node.
 // Until it is placed in a new node, such a subtree is passed up borrowed (no count taken), so
@@ -62,6 +64,7 @@ struct trie_access<algebra_tag> {
         using bitmap_t = typename Trie::bitmap_t;
         using ops = typename Trie::ops;
         using pending_block = typename Trie::pending_block;
+        using pending_chain = typename Trie::pending_chain;
         using value_alloc = typename Trie::value_alloc;
         static constexpr unsigned cd = layout_t::collision_depth;
         static constexpr std::size_t C = layout_t::child_size;
@@ -185,6 +188,12 @@ struct trie_access<algebra_tag> {
             // Two entries of one key never get here: merge_nodes settles every pair of entries
             // with equal keys itself.
             HAMT_ASSERT(!(a.e && b.e) || !r_.equal_keys(Trie::key_of(*a.e), Trie::key_of(*b.e)));
+            if constexpr (Op == set_op::unite || Op == set_op::symmetric) {
+                if (a.e && b.e) {
+                    count_ += Op == set_op::unite ? 1 : 2; // b's (a union), both (symmetric)
+                    return pair_node(*a.e, a.h, *b.e, b.h, depth);
+                }
+            }
             if (depth == cd) return merge_collisions(a, b);
             if constexpr (!combining && (Op == set_op::intersect || Op == set_op::subtract)) {
                 // (Two entries are settled by their parent for these operations.)
@@ -194,6 +203,9 @@ struct trie_access<algebra_tag> {
                     const result m = entry_meets_node(b, *a.s, depth, false);
                     if (m.k != kind::unsettled) return m;
                 }
+            }
+            if constexpr (!combining && (Op == set_op::unite || Op == set_op::symmetric)) {
+                if (a.s && b.s) return unite_nodes(*a.s, *b.s, depth);
             }
             return merge_nodes(a, b, depth);
         }
@@ -316,77 +328,167 @@ struct trie_access<algebra_tag> {
             return make_node(kids, entries, ne, datamap, nodemap);
         }
 
-        // Two nodes of one shape (the same bitmaps: what most pairs of nodes of related versions
-        // are above the edits), a union or a symmetric difference: their items pair up by index,
-        // with merge_nodes's rules.
-        result merge_same_shape(const slot& a, const slot& b, unsigned depth) {
-            constexpr bool keep_shared = Op == set_op::unite || Op == set_op::intersect;
-            const bitmap_t nm = a.nodemap;
-            const std::byte* const ak = layout_t::base(a);
-            const std::byte* const bk = layout_t::base(b);
+        // A union or a symmetric difference of two nodes (not pointer-identical), settled by
+        // bitmaps where the inputs agree: a fragment one input alone has keeps its item; one
+        // where both hold the same element or the same subtree keeps it (union) or drops it
+        // (symmetric difference); only the other fragments (conflicts: two keys, an entry and
+        // a subtree, two subtrees) are merged one level down. The node is then assembled in
+        // one pass over its bitmaps. For related versions almost every fragment agrees, so the
+        // cost per item is a few instructions; where nothing changed the result is an input.
+        result unite_nodes(const slot& a, const slot& b, unsigned depth) {
+            constexpr bool uni = Op == set_op::unite;
+            const bitmap_t ad = a.datamap, an = a.nodemap, bd = b.datamap, bn = b.nodemap;
+            const bitmap_t am = ad | an, bm = bd | bn;
             const value_type* const ae = layout_t::entries(a);
             const value_type* const be = layout_t::entries(b);
-            bool same_a = true, same_b = true;
-            const value_type* entries[branches];
-            std::size_t ne = 0;
-            bitmap_t datamap = 0, nodemap = 0;
-            for (std::size_t c = 0, nc = prefetching_ ? layout_t::child_count(a) : 0; c < nc; ++c) {
-                const std::byte* x = layout_t::base(*reinterpret_cast<const slot*>(ak + c * C));
-                const std::byte* y = layout_t::base(*reinterpret_cast<const slot*>(bk + c * C));
-                if (x != y) prefetch(x), prefetch(y);
-            }
-            children_guard kids(r_, depth + 1);
-            std::size_t c = 0, i = 0; // child and entry cursors, the same in both
-            for (bitmap_t m = a.datamap | nm; m; m &= static_cast<bitmap_t>(m - 1)) {
+            const std::byte* const ak = layout_t::base(a);
+            const std::byte* const bk = layout_t::base(b);
+            auto child_at = [](const std::byte* base, bitmap_t map, bitmap_t bit) {
+                return reinterpret_cast<const slot*>(base + br::index(map, bit) * C);
+            };
+            // Fragments where both hold one element (equal keys) or one subtree, found by
+            // walking both nodes' items with a cursor each (no index computed).
+            bitmap_t agree = 0;
+            bool same_values = true; // b's values equal a's there (maps; a's win a union)
+            std::size_t i = 0, j = 0;
+            for (bitmap_t m = ad | bd; m; m &= static_cast<bitmap_t>(m - 1)) {
                 const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
-                result r;
-                if (nm & bit) {
-                    const slot* ca = reinterpret_cast<const slot*>(ak + c * C);
-                    const slot* cb = reinterpret_cast<const slot*>(bk + c * C);
-                    ++c;
-                    if (layout_t::base(*ca) == layout_t::base(*cb)) { // shared: kept or gone
-                        if constexpr (keep_shared) {
-                            nodemap |= bit;
-                            kids.push(*ca, false);
-                        } else {
-                            same_a = same_b = false;
-                        }
-                        continue;
-                    }
-                    r = merge(operand{ca, nullptr, 0}, operand{cb, nullptr, 0}, depth + 1);
-                } else {
-                    const value_type* xa = ae + i;
-                    const value_type* xb = be + i;
-                    ++i;
-                    if (r_.equal_keys(Trie::key_of(*xa), Trie::key_of(*xb))) {
-                        if constexpr (keep_shared) {
-                            datamap |= bit;
-                            entries[ne++] = xa;
-                            same_b = same_b && same_mapped(*xa, *xb);
-                        } else {
-                            same_a = same_b = false;
-                        }
-                        continue;
-                    }
-                    const operand oa{nullptr, xa, r_.hash_of(Trie::key_of(*xa))};
-                    const operand ob{nullptr, xb, r_.hash_of(Trie::key_of(*xb))};
-                    r = merge(oa, ob, depth + 1);
+                const bool in_a = ad & bit, in_b = bd & bit;
+                if (in_a && in_b) {
+                    const bool equal = r_.equal_keys(Trie::key_of(ae[i]), Trie::key_of(be[j]));
+                    agree |= equal ? bit : 0;
+                    if constexpr (Trie::is_map && uni)
+                        same_values = same_values && (!equal || same_mapped(ae[i], be[j]));
                 }
+                i += in_a;
+                j += in_b;
+            }
+            i = j = 0;
+            for (bitmap_t m = an | bn; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                const bool in_a = an & bit, in_b = bn & bit;
+                const bool shared = in_a && in_b &&
+                                    layout_t::base(*reinterpret_cast<const slot*>(ak + i * C)) ==
+                                        layout_t::base(*reinterpret_cast<const slot*>(bk + j * C));
+                agree |= shared ? bit : 0;
+                i += in_a;
+                j += in_b;
+            }
+            const bitmap_t a_only = am & static_cast<bitmap_t>(~bm);
+            const bitmap_t b_only = bm & static_cast<bitmap_t>(~am);
+            const bitmap_t conflicts = am & bm & static_cast<bitmap_t>(~agree);
+            if (prefetching_) { // the subtrees merged next (not the shared ones: never read)
+                for (bitmap_t m = conflicts; m; m &= static_cast<bitmap_t>(m - 1)) {
+                    const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                    if (an & bit) prefetch_node(*child_at(ak, an, bit));
+                    if (bn & bit) prefetch_node(*child_at(bk, bn, bit));
+                }
+            }
+            // Counted: b's items alone (a union), every item kept (a symmetric difference).
+            count_ += popcount(static_cast<bitmap_t>(bd & b_only));
+            for (bitmap_t m = bn & b_only; m; m &= static_cast<bitmap_t>(m - 1))
+                count_ += subtree_size(*child_at(bk, bn, m & (~m + 1)), depth + 1);
+            if constexpr (!uni) {
+                count_ += popcount(static_cast<bitmap_t>(ad & a_only));
+                for (bitmap_t m = an & a_only; m; m &= static_cast<bitmap_t>(m - 1))
+                    count_ += subtree_size(*child_at(ak, an, m & (~m + 1)), depth + 1);
+            }
+            // A union equals a where b adds nothing, b where a adds nothing; a symmetric
+            // difference equals an input only where the other is empty, which it never is.
+            bool same_a = uni && b_only == 0, same_b = uni && a_only == 0 && same_values;
+
+            const value_type* by_fragment[branches]; // entries the conflicts' merges fold up
+            bitmap_t folded = 0, merged = 0;
+            children_guard made(r_, depth + 1); // the conflicts' subtrees, in fragment order
+            for (bitmap_t m = conflicts; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                operand oa{nullptr, nullptr, 0}, ob{nullptr, nullptr, 0};
+                if (ad & bit) {
+                    oa.e = ae + br::index(ad, bit);
+                    oa.h = r_.hash_of(Trie::key_of(*oa.e));
+                } else {
+                    oa.s = child_at(ak, an, bit);
+                }
+                if (bd & bit) {
+                    ob.e = be + br::index(bd, bit);
+                    ob.h = r_.hash_of(Trie::key_of(*ob.e));
+                } else {
+                    ob.s = child_at(bk, bn, bit);
+                }
+                const result r = merge(oa, ob, depth + 1);
                 same_a = same_a && r.same_a;
                 same_b = same_b && r.same_b;
                 if (r.k == kind::entry) {
-                    datamap |= bit;
-                    entries[ne++] = r.e;
+                    folded |= bit;
+                    by_fragment[lowest_bit_index(bit)] = r.e;
                 } else if (r.k == kind::node || r.k == kind::borrowed) {
-                    nodemap |= bit;
-                    kids.push(r.s, r.k == kind::node);
+                    merged |= bit;
+                    made.push(r.s, r.k == kind::node);
                 }
             }
             if (same_a) return reuse(a, true, same_b);
             if (same_b) return reuse(b, false, true);
+
+            // The result's items: each input's alone, the agreed ones (a union), the merged.
+            const bitmap_t kept_a = uni ? a_only | agree : a_only;
+            const bitmap_t datamap = (ad & kept_a) | (bd & b_only) | folded;
+            const bitmap_t nodemap = (an & kept_a) | (bn & b_only) | merged;
+            const value_type* entries[branches];
+            std::size_t ne = 0;
+            for (bitmap_t m = datamap; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                entries[ne++] = (folded & bit) ? by_fragment[lowest_bit_index(bit)]
+                                : (ad & bit)   ? ae + br::index(ad, bit)
+                                               : be + br::index(bd, bit);
+            }
+            children_guard kids(r_, depth + 1);
+            std::size_t next = 0; // the next of made's
+            for (bitmap_t m = nodemap; m; m &= static_cast<bitmap_t>(m - 1)) {
+                const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
+                if (merged & bit)
+                    kids.push(made.slot_at(next), made.owned_at(next)), ++next;
+                else
+                    kids.push(*child_at((an & bit) ? ak : bk, (an & bit) ? an : bn, bit), false);
+            }
+            made.disown(); // its owned subtrees are kids' now
             if (kids.size() == 0 && ne == 1 && depth > 0)
                 return {kind::entry, entries[0], slot{0, 0, 0}, false, false};
             return make_node(kids, entries, ne, datamap, nodemap);
+        }
+
+        // Two entries of different keys (a's x, b's y, hashes known) as the subtree at depth: a
+        // node of the two where their fragments first differ, below a chain of single-child
+        // nodes for those they share (a collision node when their hashes are equal), as an
+        // insert would make it.
+        result pair_node(const value_type& x, hash_t hx, const value_type& y, hash_t hy,
+                         unsigned depth) {
+            unsigned bottom = depth;
+            while (bottom < cd && br::fragment(hx, bottom) == br::fragment(hy, bottom))
+                ++bottom;
+            const bool collision = bottom == cd;
+            pending_chain chain(r_.arena_);
+            for (unsigned d = depth; d < bottom; ++d)
+                chain.push(layout_t::node_granules(1, 0));
+            pending_block nb;
+            nb.acquire(r_.arena_, collision ? layout_t::collision_granules(2)
+                                            : layout_t::node_granules(0, 2));
+            // A collision node lists a's element first, as merge_collisions does.
+            const bool x_first = collision || br::fragment(hx, bottom) < br::fragment(hy, bottom);
+            const value_type* const two[2] = {x_first ? &x : &y, x_first ? &y : &x};
+            value_alloc va = r_.make_value_alloc();
+            construct_copies(va, reinterpret_cast<value_type*>(nb.base), two, 2);
+            slot child = collision ? slot{layout_t::tag(nb.release(), 0), 2, 2}
+                                   : slot{layout_t::tag(nb.release(), 0),
+                                          static_cast<bitmap_t>(br::bit(hx, bottom) |
+                                                                br::bit(hy, bottom)),
+                                          0};
+            chain.release();
+            for (unsigned d = bottom; d-- > depth;) {
+                std::byte* c = chain.node(d - depth);
+                ::new (static_cast<void*>(c)) slot(child);
+                child = slot{layout_t::tag(c, 0), 0, br::bit(hx, d)};
+            }
+            return {kind::node, nullptr, child, false, false};
         }
 
         // Asks for the nodes of a node's nc children, which a merge reads next, one after
@@ -396,6 +498,16 @@ struct trie_access<algebra_tag> {
         static void prefetch_children(const std::byte* base, std::size_t nc) noexcept {
             for (std::size_t c = 0; c < nc; ++c)
                 prefetch(layout_t::base(*reinterpret_cast<const slot*>(base + c * C)));
+        }
+
+        // Asks for all of a node's cache lines (up to 8), which its merge reads next.
+        static void prefetch_node(const slot& s) noexcept {
+            const std::byte* p = layout_t::base(s);
+            const std::size_t bytes =
+                layout_t::granules(layout_t::child_count(s), layout_t::entry_count(s)) *
+                layout_t::granule;
+            for (std::size_t off = 0; off < bytes && off < 8 * 64; off += 64)
+                prefetch(p + off);
         }
 
         // The node of these items (children in kids, entries by pointer, copied), or nothing.
@@ -518,9 +630,6 @@ struct trie_access<algebra_tag> {
             const bitmap_t an = a.s ? a.s->nodemap : 0;
             const bitmap_t bd = b.s ? b.s->datamap : br::bit(b.h, depth);
             const bitmap_t bn = b.s ? b.s->nodemap : 0;
-            if constexpr (!combining) {
-                if (a.s && b.s && ad == bd && an == bn) return merge_same_shape(*a.s, *b.s, depth);
-            }
             const bitmap_t am = ad | an, bm = bd | bn;
             if (prefetching_ && a.s)
                 prefetch_children(layout_t::base(*a.s), layout_t::child_count(*a.s));
@@ -823,6 +932,10 @@ struct trie_access<algebra_tag> {
                 ++n_;
             }
             std::size_t size() const noexcept { return n_; }
+            const slot& slot_at(std::size_t i) const noexcept { return slots_[i]; }
+            bool owned_at(std::size_t i) const noexcept { return owned_[i]; }
+            // Forgets the slots (another guard or a node holds them now).
+            void disown() noexcept { n_ = 0; }
             // Moves the slots into a node's child area: each borrowed one takes a reference.
             void place(std::byte* base) noexcept {
                 for (std::size_t i = 0; i < n_; ++i) {

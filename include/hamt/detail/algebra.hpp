@@ -470,18 +470,18 @@ struct trie_access<algebra_tag> {
             for (unsigned d = depth; d < bottom; ++d)
                 chain.push(layout_t::node_granules(1, 0));
             pending_block nb;
-            nb.acquire(r_.arena_, collision ? layout_t::collision_granules(2)
-                                            : layout_t::node_granules(0, 2));
+            nb.acquire(r_.arena_,
+                       collision ? layout_t::collision_granules(2) : layout_t::node_granules(0, 2));
             // A collision node lists a's element first, as merge_collisions does.
             const bool x_first = collision || br::fragment(hx, bottom) < br::fragment(hy, bottom);
             const value_type* const two[2] = {x_first ? &x : &y, x_first ? &y : &x};
             value_alloc va = r_.make_value_alloc();
             construct_copies(va, reinterpret_cast<value_type*>(nb.base), two, 2);
-            slot child = collision ? slot{layout_t::tag(nb.release(), 0), 2, 2}
-                                   : slot{layout_t::tag(nb.release(), 0),
-                                          static_cast<bitmap_t>(br::bit(hx, bottom) |
-                                                                br::bit(hy, bottom)),
-                                          0};
+            slot child =
+                collision
+                    ? slot{layout_t::tag(nb.release(), 0), 2, 2}
+                    : slot{layout_t::tag(nb.release(), 0),
+                           static_cast<bitmap_t>(br::bit(hx, bottom) | br::bit(hy, bottom)), 0};
             chain.release();
             for (unsigned d = bottom; d-- > depth;) {
                 std::byte* c = chain.node(d - depth);
@@ -500,13 +500,14 @@ struct trie_access<algebra_tag> {
                 prefetch(layout_t::base(*reinterpret_cast<const slot*>(base + c * C)));
         }
 
-        // Asks for all of a node's cache lines (up to 8), which its merge reads next.
+        // Asks for a node's cache lines (the first max_lines), which its merge reads next.
         static void prefetch_node(const slot& s) noexcept {
+            constexpr std::size_t line = 64, max_lines = 8;
             const std::byte* p = layout_t::base(s);
             const std::size_t bytes =
                 layout_t::granules(layout_t::child_count(s), layout_t::entry_count(s)) *
                 layout_t::granule;
-            for (std::size_t off = 0; off < bytes && off < 8 * 64; off += 64)
+            for (std::size_t off = 0; off < bytes && off < max_lines * line; off += line)
                 prefetch(p + off);
         }
 

@@ -346,33 +346,25 @@ struct trie_access<algebra_tag> {
             auto child_at = [](const std::byte* base, bitmap_t map, bitmap_t bit) {
                 return reinterpret_cast<const slot*>(base + br::index(map, bit) * C);
             };
-            // Fragments where both hold one element (equal keys) or one subtree, found by
-            // walking both nodes' items with a cursor each (no index computed).
+            // Fragments where both hold one element (equal keys) or one subtree: only the
+            // fragments both inputs have are visited (a loop without data-dependent branches;
+            // for independent inputs they are few).
             bitmap_t agree = 0;
             bool same_values = true; // b's values equal a's there (maps; a's win a union)
-            std::size_t i = 0, j = 0;
-            for (bitmap_t m = ad | bd; m; m &= static_cast<bitmap_t>(m - 1)) {
+            for (bitmap_t m = ad & bd; m; m &= static_cast<bitmap_t>(m - 1)) {
                 const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
-                const bool in_a = ad & bit, in_b = bd & bit;
-                if (in_a && in_b) {
-                    const bool equal = r_.equal_keys(Trie::key_of(ae[i]), Trie::key_of(be[j]));
-                    agree |= equal ? bit : 0;
-                    if constexpr (Trie::is_map && uni)
-                        same_values = same_values && (!equal || same_mapped(ae[i], be[j]));
-                }
-                i += in_a;
-                j += in_b;
+                const value_type& x = ae[br::index(ad, bit)];
+                const value_type& y = be[br::index(bd, bit)];
+                const bool equal = r_.equal_keys(Trie::key_of(x), Trie::key_of(y));
+                agree |= equal ? bit : 0;
+                if constexpr (Trie::is_map && uni)
+                    same_values = same_values && (!equal || same_mapped(x, y));
             }
-            i = j = 0;
-            for (bitmap_t m = an | bn; m; m &= static_cast<bitmap_t>(m - 1)) {
+            for (bitmap_t m = an & bn; m; m &= static_cast<bitmap_t>(m - 1)) {
                 const bitmap_t bit = static_cast<bitmap_t>(m & (~m + 1));
-                const bool in_a = an & bit, in_b = bn & bit;
-                const bool shared = in_a && in_b &&
-                                    layout_t::base(*reinterpret_cast<const slot*>(ak + i * C)) ==
-                                        layout_t::base(*reinterpret_cast<const slot*>(bk + j * C));
+                const bool shared = layout_t::base(*child_at(ak, an, bit)) ==
+                                    layout_t::base(*child_at(bk, bn, bit));
                 agree |= shared ? bit : 0;
-                i += in_a;
-                j += in_b;
             }
             const bitmap_t a_only = am & static_cast<bitmap_t>(~bm);
             const bitmap_t b_only = bm & static_cast<bitmap_t>(~am);
